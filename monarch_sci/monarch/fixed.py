@@ -1,0 +1,162 @@
+"""Cheap fixed stages between Monarch factors: permutations, diagonals, real parts, dense fallback."""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import MonarchError
+from .stage import Stage, like_precision, promote
+
+
+class Permutation(Stage):
+    """y[..., o] = x[..., index[o]]: a gather by a permutation of range(n)."""
+
+    name = "Permutation"
+
+    def __init__(self, index: torch.Tensor):
+        index = torch.as_tensor(index, dtype=torch.long)
+        n = index.numel()
+        if index.ndim != 1 or not torch.equal(torch.sort(index).values, torch.arange(n, device=index.device)):
+            raise MonarchError(f"Permutation needs a 1-D permutation of range({n}), got {index.tolist()[:8]}...")
+        self.index = index
+        self.n_in = self.n_out = n
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return torch.get_default_dtype()
+
+    @property
+    def device(self) -> torch.device:
+        return self.index.device
+
+    def _apply(self, x):
+        return x[..., self.index.to(x.device)]
+
+    def adjoint(self) -> "Permutation":
+        return Permutation(torch.argsort(self.index))
+
+    transpose = adjoint
+
+    def to(self, dtype=None, device=None) -> "Permutation":
+        return Permutation(self.index.to(device=device))
+
+    def _tokens(self):
+        return ("P",), ("permute",)
+
+    def then(self, other: "Permutation") -> "Permutation":
+        """The permutation that applies self, then other."""
+        return Permutation(self.index[other.index])
+
+
+class Diagonal(Stage):
+    """y = d * x elementwise along the last dim; d: (n,), real or complex."""
+
+    name = "Diagonal"
+
+    def __init__(self, d: torch.Tensor):
+        if not isinstance(d, torch.Tensor) or d.ndim != 1:
+            raise MonarchError(f"Diagonal needs a 1-D tensor, got {getattr(d, 'shape', type(d).__name__)}")
+        self.d = d
+        self.n_in = self.n_out = d.numel()
+
+    @property
+    def dtype(self):
+        return self.d.dtype
+
+    @property
+    def device(self):
+        return self.d.device
+
+    def _apply(self, x):
+        dtype = promote(x, self.dtype, self.device, self.name)
+        return x.to(dtype) * self.d.to(dtype)
+
+    def adjoint(self) -> "Diagonal":
+        return Diagonal(self.d.conj())
+
+    def transpose(self) -> "Diagonal":
+        return self
+
+    def to(self, dtype=None, device=None) -> "Diagonal":
+        target = like_precision(self.dtype, dtype) if dtype is not None else self.dtype
+        return Diagonal(self.d.to(dtype=target, device=device))
+
+    def _tokens(self):
+        return (), ("diagonal",)
+
+
+class RealPart(Stage):
+    """The real matrix Re(A) of a complex stage A, as a complex-linear map.
+
+    Real x gives Re(A x); complex x gives Re(A x_re) + i Re(A x_im). This is how real transforms
+    (DCT, DST) run through a complex DFT chain. Re(A)^H = Re(A)^T = Re(A^T).
+    """
+
+    name = "RealPart"
+
+    def __init__(self, inner: Stage):
+        self.inner = inner
+        self.n_in, self.n_out = inner.n_in, inner.n_out
+
+    @property
+    def dtype(self):
+        return like_precision(torch.float32, self.inner.dtype)
+
+    @property
+    def device(self):
+        return self.inner.device
+
+    def _apply(self, x):
+        if x.dtype.is_complex:
+            parts = self.inner._apply(torch.stack([x.real, x.imag])).real
+            return torch.complex(parts[0], parts[1])
+        return self.inner._apply(x).real
+
+    def adjoint(self) -> "RealPart":
+        return RealPart(self.inner.transpose())
+
+    transpose = adjoint
+
+    def to(self, dtype=None, device=None) -> "RealPart":
+        return RealPart(self.inner.to(dtype, device))
+
+    def _tokens(self):
+        tokens, fixed = self.inner._tokens()
+        return tokens, fixed + ("real-part",)
+
+
+class Dense(Stage):
+    """A dense (n_out, n_in) matrix: the honest fallback where no Monarch structure applies."""
+
+    name = "Dense"
+
+    def __init__(self, A: torch.Tensor):
+        if not isinstance(A, torch.Tensor) or A.ndim != 2:
+            raise MonarchError(f"Dense needs a 2-D matrix, got {getattr(A, 'shape', type(A).__name__)}")
+        self.A = A
+        self.n_out, self.n_in = A.shape
+
+    @property
+    def dtype(self):
+        return self.A.dtype
+
+    @property
+    def device(self):
+        return self.A.device
+
+    def _apply(self, x):
+        dtype = promote(x, self.dtype, self.device, self.name)
+        return x.to(dtype) @ self.A.to(dtype).transpose(0, 1)
+
+    def adjoint(self) -> "Dense":
+        return Dense(self.A.conj().transpose(0, 1))
+
+    def transpose(self) -> "Dense":
+        return Dense(self.A.transpose(0, 1))
+
+    def to(self, dtype=None, device=None) -> "Dense":
+        target = like_precision(self.dtype, dtype) if dtype is not None else self.dtype
+        return Dense(self.A.to(dtype=target, device=device))
+
+    def _tokens(self):
+        return (), ("dense",)
