@@ -160,3 +160,15 @@ class Dense(Stage):
 
     def _tokens(self):
         return (), ("dense",)
+
+    def scale_input(self, d) -> "Dense":
+        """A · diag(d)."""
+        return Dense(self.A * d)
+
+    def scale_output(self, d) -> "Dense":
+        """diag(d) · A."""
+        return Dense(self.A * (d[:, None] if isinstance(d, torch.Tensor) and d.ndim else d))
+
+    def permute_outputs(self, perm: torch.Tensor) -> "Dense":
+        """P · A with (P y)[o] = y[perm[o]]."""
+        return Dense(self.A[perm])

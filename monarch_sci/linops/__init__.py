@@ -1,0 +1,28 @@
+"""Linear operators with shapes and adjoints: FFT, Monarch, Multiply, Mask, and their algebra.
+
+Operators act on tensors (..., *ishape) with any leading batch dims, compose with ``@``, add,
+scale, and have structural adjoints ``.H``; every one passes ``adjoint_test()``. The SENSE
+forward model y = M F S x is ``Mask(m, (C, H, W)) @ FFT((C, H, W), (-2, -1), centered=True)
+@ Multiply(maps, (H, W))``, with F replaceable by ``MonarchOp(transform, (C, H, W), (-2, -1))``.
+"""
+
+from .algebra import Composition, Scaled, Sum
+from .base import Adjoint, LinearOperator
+from .fft import FFT
+from .identity import Identity
+from .mask import Mask
+from .monarch_op import MonarchOp
+from .multiply import Multiply
+
+__all__ = [
+    "FFT",
+    "Adjoint",
+    "Composition",
+    "Identity",
+    "LinearOperator",
+    "Mask",
+    "MonarchOp",
+    "Multiply",
+    "Scaled",
+    "Sum",
+]

@@ -1,0 +1,84 @@
+"""Elementwise multiplication by fixed (or learnable) weights, with broadcasting."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from ..errors import MonarchError
+from ..monarch.stage import promote
+from .base import LinearOperator, as_shape
+
+
+def split_batch(t: torch.Tensor, batch_dims: int, name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(batch shape, data shape) of a tensor whose first ``batch_dims`` dims index samples."""
+    if not isinstance(t, torch.Tensor):
+        raise MonarchError(f"{name} needs a torch.Tensor, got {type(t).__name__}")
+    if not isinstance(batch_dims, int) or not 0 <= batch_dims <= t.ndim:
+        raise MonarchError(f"{name}: batch_dims must be an int in [0, {t.ndim}], got {batch_dims!r}")
+    return tuple(t.shape[:batch_dims]), tuple(t.shape[batch_dims:])
+
+
+class Multiply(LinearOperator):
+    """y = w · x elementwise, broadcasting x (..., *ishape) against w: oshape = broadcast(ishape, w).
+
+    Adjoint: x = Σ conj(w) · y over the dims that broadcasting added or expanded, so with coil
+    maps w (C, H, W) and ishape (H, W) the operator is the SENSE coil expansion S and its adjoint
+    the coil combination Σ_c conj(S_c) y_c.
+
+    weights: real or complex, same precision as the inputs. ``batch_dims``: the first that many
+    dims of w index samples (per-slice coil maps) and broadcast against x's leading dims; they
+    are not part of oshape.
+
+    >>> maps = torch.randn(8, 16, 16, dtype=torch.complex128)
+    >>> S = Multiply(maps, (16, 16))
+    >>> S.oshape, S.H(S(torch.ones(16, 16, dtype=torch.complex128))).shape
+    ((8, 16, 16), torch.Size([16, 16]))
+    """
+
+    name = "Multiply"
+
+    def __init__(self, weights: torch.Tensor, ishape: int | Sequence[int], batch_dims: int = 0):
+        ishape = as_shape(ishape, "Multiply ishape")
+        batch, wshape = split_batch(weights, batch_dims, self.name)
+        try:
+            oshape = tuple(torch.broadcast_shapes(wshape, ishape))
+        except RuntimeError:
+            raise MonarchError(f"Multiply: weights of shape {wshape} do not broadcast with ishape {ishape}") from None
+        super().__init__(ishape, oshape, batch)
+        pad = len(oshape)
+        self.weights = weights
+        self._w = weights.reshape(*batch, *([1] * (pad - len(wshape))), *wshape)
+        ipad = (1,) * (pad - len(ishape)) + ishape
+        # dims (counted from the end of oshape) that the adjoint sums over
+        self._sum_dims = tuple(i - pad for i in range(pad) if ipad[i] == 1 and oshape[i] != 1)
+        self._ipad = ipad
+
+    @property
+    def dtype(self):
+        return self.weights.dtype
+
+    @property
+    def device(self):
+        return self.weights.device
+
+    def _weights_for(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        dtype = promote(x, self.weights.dtype, self.weights.device, self.name)
+        return x.to(dtype), self._w.to(dtype)
+
+    def _apply(self, x):
+        x, w = self._weights_for(x)
+        lead = x.shape[: x.ndim - len(self.ishape)]
+        return x.reshape(*lead, *self._ipad) * w
+
+    def _apply_adjoint(self, y):
+        y, w = self._weights_for(y)
+        z = y * w.conj()
+        if self._sum_dims:
+            z = z.sum(dim=self._sum_dims, keepdim=True)
+        lead = z.shape[: z.ndim - len(self.oshape)]
+        return z.reshape(*lead, *self.ishape)
+
+
+__all__ = ["Multiply"]
