@@ -47,6 +47,7 @@ class MonarchOp(LinearOperator):
     represents the operator with every stage replaced by its ``.H`` (ishape then has ``n_out``
     along dims). Adjoint: the same dims with S_dᴴ.
 
+    >>> from monarch_sci import Monarch
     >>> M = Monarch.random(16, dtype=torch.complex128)
     >>> A = MonarchOp(M, (4, 16, 16), dims=(-2, -1))         # M ⊗ M on the last two dims
     >>> A.adjoint_test() < 1e-12

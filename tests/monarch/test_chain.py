@@ -1,0 +1,86 @@
+import pytest
+import torch
+
+from monarch_sci import Chain, Monarch, MonarchError
+from monarch_sci.monarch import Diagonal, Permutation, RealPart, class_of
+
+from ..conftest import rel_err
+
+
+def factor(n_in, n_out, gen, dtype=torch.complex128):
+    return Monarch.random(n_in, n_out, dtype=dtype, generator=gen)
+
+
+def test_chain_is_the_product_in_application_order(gen):
+    A, B = factor(16, 32, gen), factor(32, 16, gen)
+    d = torch.randn(32, dtype=torch.complex128, generator=gen)
+    P = Permutation(torch.randperm(16, generator=gen))
+    C = Chain([P, A, Diagonal(d), B])
+    expected = B.to_dense() @ torch.diag(d) @ A.to_dense() @ P.to_dense().to(torch.complex128)
+    assert rel_err(C.to_dense(), expected) < 1e-14
+    x = torch.randn(3, 16, dtype=torch.complex128, generator=gen)
+    assert rel_err(C(x), x @ expected.T) < 1e-13
+    assert rel_err(C.H.to_dense(), expected.conj().T) < 1e-14
+    assert rel_err(C.T.to_dense(), expected.T) < 1e-14
+    assert rel_err((B @ A).to_dense(), B.to_dense() @ A.to_dense()) < 1e-14
+
+
+def test_apply_along_any_dim_and_separably(gen):
+    M = factor(8, 8, gen)
+    D = M.to_dense()
+    x = torch.randn(8, 5, 8, dtype=torch.complex128, generator=gen)
+    assert rel_err(M(x, dim=0), torch.einsum("ij,jbk->ibk", D, x)) < 1e-13
+    assert rel_err(M(x, dim=(0, 2)), torch.einsum("ij,jbk,lk->ibl", D, x, D)) < 1e-13
+    with pytest.raises(MonarchError, match="dim 3 is out of range"):
+        M(x, dim=3)
+
+
+def test_adjacent_permutations_merge(gen):
+    p, q = torch.randperm(9, generator=gen), torch.randperm(9, generator=gen)
+    C = Chain([Permutation(p), Permutation(q), factor(9, 9, gen)])
+    assert len(C.stages) == 2
+    x = torch.randn(9, dtype=torch.complex128, generator=gen)
+    assert torch.equal(C.stages[0](x), x[p][q])
+
+
+def test_real_part_stage_is_complex_linear(gen):
+    A = Chain([factor(16, 16, gen)])
+    Re = RealPart(A)
+    x = torch.randn(2, 16, dtype=torch.complex128, generator=gen)
+    expected = A.to_dense().real.to(torch.complex128)
+    assert rel_err(Re(x), x @ expected.T) < 1e-13
+    assert rel_err(Re.H.to_dense(), A.to_dense().real.T) < 1e-14
+
+
+def test_stage_sizes_must_chain(gen):
+    with pytest.raises(MonarchError, match="stage 0 .* outputs length 32 but stage 1 .* expects 16"):
+        Chain([factor(16, 32, gen), factor(16, 16, gen)])
+    with pytest.raises(MonarchError, match="at least one stage"):
+        Chain([])
+
+
+@pytest.mark.parametrize(
+    "tokens,expected",
+    [
+        (("M",), "M"),
+        (("M*",), "MM*"),
+        (("M", "M*"), "MM*"),
+        (("M*", "M"), "(MM*)^2"),
+        (("M", "P"), "(MM*)^2"),
+        (("P", "M*"), "(MM*)^2"),
+        (("M", "M", "M*"), "(MM*)^2"),
+        (("M", "M*", "M", "M*"), "(MM*)^2"),
+        (("M", "P", "M*"), "(MM*)^3"),
+        (("M", "M", "M"), "(MM*)^3"),
+    ],
+)
+def test_class_of_factor_patterns(tokens, expected):
+    assert class_of(tokens, ()) == expected
+    assert class_of(tokens, ("dense",)) == "dense"
+
+
+def test_structure_report(gen):
+    M1, M2 = factor(16, 16, gen), factor(16, 16, gen)
+    s = Chain([M2.H, M1]).structure
+    assert (s.cls, s.factors, s.fixed) == ("MM*", ("M", "M*"), ())
+    assert str(s) == "MM* (factors: M·M*; fixed stages: none)"
