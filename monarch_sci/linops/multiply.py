@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 
 from ..errors import MonarchError
-from ..monarch.stage import promote
+from ..monarch.stage import complex_dtype, real_dtype
 from .base import LinearOperator, as_shape
 
 
@@ -64,8 +64,15 @@ class Multiply(LinearOperator):
         return self.weights.device
 
     def _weights_for(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        dtype = promote(x, self.weights.dtype, self.weights.device, self.name)
-        return x.to(dtype), self._w.to(dtype)
+        w = self._w
+        if x.device != w.device:
+            raise MonarchError(f"Multiply holds weights on {w.device} but the input is on {x.device}; move one of them")
+        if real_dtype(x.dtype) != real_dtype(w.dtype):  # never change precision silently
+            raise MonarchError(
+                f"Multiply holds {w.dtype} weights but the input is {x.dtype}; convert the input or the weights"
+            )
+        dtype = complex_dtype(x.dtype) if (x.dtype.is_complex or w.dtype.is_complex) else x.dtype
+        return x.to(dtype), w.to(dtype)
 
     def _apply(self, x):
         x, w = self._weights_for(x)

@@ -54,7 +54,8 @@ def toeplitz(c, r=None) -> Chain:
     """T[i, j] = c[i - j] (i >= j), r[j - i] (i < j), as scipy.linalg.toeplitz(c, r); r defaults to conj(c).
 
     Shape (len(c), len(r)). Built as M_m diag(ĝ/N) M_n^H with rectangular Monarch factors, class MM*.
-    Sizes whose gcd is 1 (e.g. a prime square size) fall back to a dense matrix, reported as such.
+    Sizes without a balanced split (n1 dividing both sizes, n1 <= n2, e.g. a prime square size)
+    fall back to a dense matrix, reported as such.
     """
     c = _vector(c, "toeplitz column c")
     r = c.conj() if r is None else _vector(r, "toeplitz row r")
@@ -63,7 +64,7 @@ def toeplitz(c, r=None) -> Chain:
     real = not dtype.is_complex
     name = f"Toeplitz({m}x{n})"
     n1, n2, col = _embedded(c, r, m, n)
-    if n1 == 1:
+    if n1 == 1 or n1 > n2:  # no balanced split (e.g. a prime size): dense is cheaper
         i, j = torch.arange(m)[:, None], torch.arange(n)[None, :]
         full = torch.where(i >= j, c.to(torch.complex128)[(i - j).clamp(min=0)], r.to(torch.complex128)[(j - i).clamp(min=0)])
         return _finish(Dense(full), real, dtype, name)

@@ -1,0 +1,1 @@
+"""The `monarch-sci` command: thin wrappers over library functions."""

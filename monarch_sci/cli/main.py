@@ -1,0 +1,37 @@
+"""Entry point of the `monarch-sci` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from ..errors import MonarchError
+from . import transforms as transforms_cmd
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="monarch-sci", description="Monarch structured matrices for scientific machine learning."
+    )
+    parser.add_argument("--version", action="version", version=f"monarch-sci {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    transforms_cmd.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args) or 0
+    except MonarchError as error:
+        print(f"monarch-sci: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
