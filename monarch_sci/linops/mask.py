@@ -41,7 +41,7 @@ class Mask(LinearOperator):
             raise MonarchError(f"Mask: a mask of shape {mshape} does not broadcast to shape {shape}")
         super().__init__(shape, shape, batch)
         self.mask = mask
-        self._m = mask.reshape(*batch, *([1] * (len(shape) - len(mshape))), *mshape)
+        self._mshape = (*batch, *([1] * (len(shape) - len(mshape))), *mshape)
 
     @property
     def device(self):
@@ -51,7 +51,7 @@ class Mask(LinearOperator):
         if x.device != self.mask.device:
             raise MonarchError(f"Mask lives on {self.mask.device} but the input is on {x.device}; move one of them")
         dtype = real_dtype(x.dtype) if x.dtype.is_floating_point or x.dtype.is_complex else torch.get_default_dtype()
-        return x * self._m.to(dtype)
+        return x * self.mask.reshape(self._mshape).to(dtype)
 
     @property
     def H(self) -> "Mask":

@@ -49,7 +49,8 @@ class Multiply(LinearOperator):
         super().__init__(ishape, oshape, batch)
         pad = len(oshape)
         self.weights = weights
-        self._w = weights.reshape(*batch, *([1] * (pad - len(wshape))), *wshape)
+        # weights aligned with (*batch, *oshape); reshaped at apply time so in-place updates show
+        self._wshape = (*batch, *([1] * (pad - len(wshape))), *wshape)
         ipad = (1,) * (pad - len(ishape)) + ishape
         # dims (counted from the end of oshape) that the adjoint sums over
         self._sum_dims = tuple(i - pad for i in range(pad) if ipad[i] == 1 and oshape[i] != 1)
@@ -64,7 +65,7 @@ class Multiply(LinearOperator):
         return self.weights.device
 
     def _weights_for(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        w = self._w
+        w = self.weights.reshape(self._wshape)
         if x.device != w.device:
             raise MonarchError(f"Multiply holds weights on {w.device} but the input is on {x.device}; move one of them")
         if real_dtype(x.dtype) != real_dtype(w.dtype):  # never change precision silently
