@@ -133,8 +133,11 @@ class Stage:
         """(n_out, n_in), as for the dense matrix."""
         return (self.n_out, self.n_in)
 
-    def __matmul__(self, other: "Stage") -> "Stage":
-        """``A @ B`` is the chain that applies B first, then A."""
+    def __matmul__(self, other):
+        """``A @ B`` is the chain applying B, then A; ``A @ x`` multiplies a tensor as a matrix would
+        (x: (n_in,) or (..., n_in, k), like numpy's matmul)."""
+        if isinstance(other, torch.Tensor):
+            return self(other, dim=-1 if other.ndim == 1 else -2)
         from .chain import Chain
 
         return Chain([other, self])

@@ -1,0 +1,15 @@
+"""Learnable structured layers: Monarch transforms, spectral convolutions, Monarch linear layers."""
+
+from .modes import KeptModes
+from .spectral import FourierTransforms, MonarchSpectralConv, SpectralConv
+from .transform import KINDS, LearnableChain, MonarchTransform
+
+__all__ = [
+    "FourierTransforms",
+    "KINDS",
+    "KeptModes",
+    "LearnableChain",
+    "MonarchSpectralConv",
+    "MonarchTransform",
+    "SpectralConv",
+]

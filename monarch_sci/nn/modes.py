@@ -1,0 +1,82 @@
+"""Which Fourier modes a spectral convolution keeps, and how to gather / scatter them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from ..errors import MonarchError
+
+
+@dataclass(frozen=True)
+class KeptModes:
+    """Kept frequencies of an rfftn spectrum on a grid.
+
+    grid: spatial sizes (n_1, ..., n_d). Along each dim but the last, ``negative[i]`` negative and
+    ``positive[i]`` non-negative frequencies are kept (ascending, i.e. fftshifted order); along the
+    last dim the frequencies 0 .. positive[-1]-1 of the rfft half spectrum. This is both the
+    original FNO's "both corners of the lowest modes" and neuraloperator's centered slice.
+    """
+
+    grid: tuple[int, ...]
+    negative: tuple[int, ...]
+    positive: tuple[int, ...]
+
+    @classmethod
+    def fno(cls, grid: Sequence[int], modes: Sequence[int]) -> "KeptModes":
+        """Original FNO: ``modes[i]`` lowest non-negative and negative frequencies; ``modes[-1]`` rfft modes."""
+        modes = tuple(modes)
+        return cls(tuple(grid), tuple(modes[:-1]) + (0,), modes)
+
+    @classmethod
+    def neuralop(cls, grid: Sequence[int], n_modes: Sequence[int]) -> "KeptModes":
+        """neuraloperator >= 1.0: n_modes counts all kept modes per dim; the last keeps n_modes // 2 + 1."""
+        n_modes = tuple(n_modes)
+        negative = tuple(k // 2 for k in n_modes[:-1]) + (0,)
+        positive = tuple(k - k // 2 for k in n_modes[:-1]) + (n_modes[-1] // 2 + 1,)
+        return cls(tuple(grid), negative, positive)
+
+    def __post_init__(self):
+        if not (len(self.grid) == len(self.negative) == len(self.positive)):
+            raise MonarchError(f"modes {self.positive} and grid {self.grid} have different numbers of dims")
+        for i, (n, neg, pos) in enumerate(zip(self.grid, self.negative, self.positive)):
+            limit = n // 2 + 1 if i == len(self.grid) - 1 else n
+            if pos < 1 or neg < 0 or neg + pos > limit:
+                raise MonarchError(
+                    f"dim {i} of grid {self.grid} keeps {neg} negative and {pos} non-negative modes; "
+                    f"at most {limit} modes fit"
+                )
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the kept block of the spectrum (and of the weights' mode dims)."""
+        return tuple(n + p for n, p in zip(self.negative, self.positive))
+
+    @property
+    def spectrum_shape(self) -> tuple[int, ...]:
+        """Shape of the rfftn spectrum: (n_1, ..., n_d // 2 + 1)."""
+        return self.grid[:-1] + (self.grid[-1] // 2 + 1,)
+
+    def indices(self, dim: int, device=None) -> torch.Tensor:
+        """Positions of the kept frequencies along ``dim`` in the (unshifted) spectrum."""
+        freqs = torch.arange(-self.negative[dim], self.positive[dim], device=device)
+        return freqs % self.grid[dim]
+
+    def gather(self, spectrum: torch.Tensor) -> torch.Tensor:
+        """(..., *spectrum_shape) -> (..., *shape)."""
+        d = len(self.grid)
+        for i in range(d):
+            spectrum = spectrum.index_select(i - d, self.indices(i, spectrum.device))
+        return spectrum
+
+    def scatter(self, block: torch.Tensor) -> torch.Tensor:
+        """(..., *shape) -> (..., *spectrum_shape), zeros outside the kept modes."""
+        d = len(self.grid)
+        for i in range(d):
+            size = list(block.shape)
+            size[i - d] = self.spectrum_shape[i]
+            full = block.new_zeros(size)
+            block = full.index_copy(i - d, self.indices(i, block.device), block)
+        return block

@@ -1,0 +1,210 @@
+"""Spectral convolutions for Fourier neural operators: the FFT baseline and the Monarch version.
+
+Both compute y = F^-1( W · F(x) on the kept modes ) + bias, with F the d-dimensional real FFT
+(rfftn over the spatial dims) and W a complex weight per kept mode, (in, out, *modes). The FFT
+version is the original FNO layer; in ``MonarchSpectralConv`` the per-dim forward and inverse
+DFTs are learnable Monarch transforms initialized at the exact DFT (``FourierTransforms``), so at
+init the two layers agree to rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from ..errors import MonarchError
+from .modes import KeptModes
+from .transform import STRUCTURES, MonarchTransform
+
+FFT_NORMS = ("backward", "ortho", "forward")
+LEARN = ("both", "forward", "inverse", "none")
+
+
+def _tuple(value, d: int, what: str) -> tuple[int, ...]:
+    values = (value,) * d if isinstance(value, int) else tuple(value)
+    if len(values) != d or not all(isinstance(v, int) and v > 0 for v in values):
+        raise MonarchError(f"{what} must be {d} positive ints, got {value!r}")
+    return values
+
+
+class SpectralConvBase(nn.Module):
+    """Weights, kept modes and the mode-wise product shared by both spectral convolutions.
+
+    modes: per spatial dim, the FNO count (``modes[i]`` lowest non-negative and negative
+    frequencies; the last dim keeps frequencies 0 .. modes[-1]-1 of the rfft). init: "fno"
+    (uniform [0, 1) complex / (in*out), the original code) or "normal" (std sqrt(2/(in+out)),
+    neuraloperator's). bias: a learnable (out, 1, ..., 1) bias added after the inverse transform.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], bias: bool = False,
+                 fft_norm: str = "backward", init: str = "fno", dtype: torch.dtype = torch.complex64):
+        super().__init__()
+        modes = _tuple(modes, 1 if isinstance(modes, int) else len(modes), "modes")
+        if fft_norm not in FFT_NORMS:
+            raise MonarchError(f"fft_norm must be one of {FFT_NORMS}, got {fft_norm!r}")
+        self.in_channels, self.out_channels, self.fft_norm = in_channels, out_channels, fft_norm
+        self.negative, self.positive = tuple(modes[:-1]) + (0,), tuple(modes)
+        shape = (in_channels, out_channels, *(n + p for n, p in zip(self.negative, self.positive)))
+        if init == "fno":
+            weight = torch.rand(shape, dtype=dtype) / (in_channels * out_channels)
+        elif init == "normal":
+            weight = torch.randn(shape, dtype=dtype) * math.sqrt(2 / (in_channels + out_channels))
+        else:
+            raise MonarchError(f"init must be 'fno' or 'normal', got {init!r}")
+        self.weight = nn.Parameter(weight)
+        d = len(modes)
+        self.bias = nn.Parameter(torch.zeros(out_channels, *(1,) * d)) if bias else None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.positive)
+
+    def kept(self, grid: Sequence[int]) -> KeptModes:
+        return KeptModes(tuple(grid), self.negative, self.positive)
+
+    def spectral_weight(self) -> torch.Tensor:
+        """The weight applied to the kept modes, (in, out, *kept shape)."""
+        return self.weight
+
+    def _check(self, x: torch.Tensor) -> None:
+        if x.ndim != self.ndim + 2 or x.shape[1] != self.in_channels:
+            raise MonarchError(
+                f"{type(self).__name__} expects input (batch, {self.in_channels}, {self.ndim} spatial dims), "
+                f"got {tuple(x.shape)}"
+            )
+
+    def forward(self, x: torch.Tensor, output_shape: Sequence[int] | None = None) -> torch.Tensor:
+        """x (batch, in, *grid) real -> (batch, out, *output_shape or grid)."""
+        self._check(x)
+        grid = tuple(x.shape[2:])
+        out_grid = tuple(output_shape) if output_shape is not None else grid
+        modes = self.forward_modes(x, self.kept(grid))  # (batch, in, *kept)
+        letters = "xyzuvw"[: self.ndim]
+        mixed = torch.einsum(f"bi{letters},io{letters}->bo{letters}", modes, self.spectral_weight().to(modes.dtype))
+        y = self.inverse_modes(mixed, self.kept(out_grid))
+        return y if self.bias is None else y + self.bias
+
+    def transform(self, x: torch.Tensor, output_shape: Sequence[int] | None = None) -> torch.Tensor:
+        """neuraloperator's skip-path hook: identity unless the grid changes."""
+        if output_shape is None or tuple(output_shape) == tuple(x.shape[2:]):
+            return x
+        raise MonarchError(f"{type(self).__name__} does not resample skip connections ({tuple(x.shape[2:])} -> {tuple(output_shape)})")
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, modes={self.positive}, fft_norm={self.fft_norm!r}"
+
+
+class SpectralConv(SpectralConvBase):
+    """The original FNO spectral convolution through torch.fft (any grid, discretization invariant)."""
+
+    def forward_modes(self, x: torch.Tensor, kept: KeptModes) -> torch.Tensor:
+        dims = tuple(range(-self.ndim, 0))
+        return kept.gather(torch.fft.rfftn(x, dim=dims, norm=self.fft_norm))
+
+    def inverse_modes(self, modes: torch.Tensor, kept: KeptModes) -> torch.Tensor:
+        dims = tuple(range(-self.ndim, 0))
+        return torch.fft.irfftn(kept.scatter(modes), s=kept.grid, dim=dims, norm=self.fft_norm)
+
+
+class FourierTransforms(nn.Module):
+    """Per-dim forward and inverse DFTs of a grid, learnable Monarch transforms where asked.
+
+    grid: spatial sizes; learn: "both", "forward", "inverse" or "none" (fixed ones run torch.fft);
+    structure: "M", "MM*" or "(MM*)^2" learnable factors per transform; norm: numpy's fft norm.
+    Pass one instance to several layers to share the transforms across them.
+    """
+
+    def __init__(self, grid: Sequence[int], learn: str = "both", structure: str = "M", norm: str = "backward",
+                 dtype: torch.dtype = torch.complex64):
+        super().__init__()
+        if learn not in LEARN:
+            raise MonarchError(f"learn must be one of {LEARN}, got {learn!r}")
+        if structure not in STRUCTURES:
+            raise MonarchError(f"structure must be one of {list(STRUCTURES)}, got {structure!r}")
+        if norm not in FFT_NORMS:
+            raise MonarchError(f"norm must be one of {FFT_NORMS}, got {norm!r}")
+        self.grid, self.learn, self.structure, self.norm = tuple(grid), learn, structure, norm
+
+        def build(kind: str, wanted: bool) -> nn.ModuleList | None:
+            if not wanted:
+                return None
+            return nn.ModuleList(MonarchTransform(kind, n, structure=structure, norm=norm, dtype=dtype) for n in self.grid)
+
+        self.forward_dft = build("dft", learn in ("both", "forward"))
+        self.inverse_dft = build("idft", learn in ("both", "inverse"))
+
+    def fft(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        """DFT along spatial dim i (counted from the first spatial dim) of x (..., *grid)."""
+        dim = i - len(self.grid)
+        if self.forward_dft is None:
+            return torch.fft.fft(x, dim=dim, norm=self.norm)
+        return self.forward_dft[i](x, dim=dim)
+
+    def ifft(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        dim = i - len(self.grid)
+        if self.inverse_dft is None:
+            return torch.fft.ifft(x, dim=dim, norm=self.norm)
+        return self.inverse_dft[i](x, dim=dim)
+
+
+class MonarchSpectralConv(SpectralConvBase):
+    """FNO spectral convolution with learnable Monarch DFTs (exact at init), on a fixed grid.
+
+    grid: the spatial sizes the transforms are built for; transforms: a shared ``FourierTransforms``
+    (default: a new one from learn / structure / fft_norm). Other arguments as ``SpectralConvBase``.
+    Forward: DFT along the last dim (real -> complex), keep the rfft modes, then DFT along each
+    other dim keeping its modes; inverse: scatter and inverse DFT per dim, and along the last dim
+    weight the half spectrum by 1 (zero and Nyquist frequency) or 2 and take the real part, which
+    is exactly irfft.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], grid: Sequence[int],
+                 transforms: FourierTransforms | None = None, learn: str = "both", structure: str = "M",
+                 **options):
+        super().__init__(in_channels, out_channels, modes, **options)
+        grid = _tuple(grid, self.ndim, "grid")
+        self.kept(grid)  # validates modes against the grid
+        if transforms is None:
+            transforms = FourierTransforms(grid, learn=learn, structure=structure, norm=self.fft_norm)
+        if transforms.grid != grid or transforms.norm != self.fft_norm:
+            raise MonarchError(
+                f"shared transforms are for grid {transforms.grid} with norm {transforms.norm!r}; "
+                f"this layer needs grid {grid} with norm {self.fft_norm!r}"
+            )
+        self.grid, self.transforms = grid, transforms
+
+    def _check(self, x: torch.Tensor) -> None:
+        super()._check(x)
+        if tuple(x.shape[2:]) != self.grid:
+            raise MonarchError(
+                f"MonarchSpectralConv was built for grid {self.grid}, got input grid {tuple(x.shape[2:])}; "
+                f"build the layer (or its transforms) for that grid"
+            )
+
+    def forward(self, x: torch.Tensor, output_shape: Sequence[int] | None = None) -> torch.Tensor:
+        if output_shape is not None and tuple(output_shape) != self.grid:
+            raise MonarchError(f"MonarchSpectralConv outputs its grid {self.grid}, not {tuple(output_shape)}")
+        return super().forward(x)
+
+    def forward_modes(self, x: torch.Tensor, kept: KeptModes) -> torch.Tensor:
+        d = self.ndim
+        out = self.transforms.fft(x, d - 1).narrow(-1, 0, kept.positive[-1])
+        for i in range(d - 1):
+            out = self.transforms.fft(out, i).index_select(i - d, kept.indices(i, out.device))
+        return out
+
+    def inverse_modes(self, modes: torch.Tensor, kept: KeptModes) -> torch.Tensor:
+        d = self.ndim
+        for i in range(d - 1):
+            size = list(modes.shape)
+            size[i - d] = kept.grid[i]
+            full = modes.new_zeros(size).index_copy(i - d, kept.indices(i, modes.device), modes)
+            modes = self.transforms.ifft(full, i)
+        n = kept.grid[-1]
+        k = torch.arange(kept.positive[-1], device=modes.device)
+        hermitian = torch.where((k == 0) | (2 * k == n), 1.0, 2.0)
+        padded = torch.nn.functional.pad(modes * hermitian, (0, n - kept.positive[-1]))
+        return self.transforms.ifft(padded, d - 1).real
