@@ -40,13 +40,15 @@ class SpectralConvBase(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], bias: bool = False,
-                 fft_norm: str = "backward", init: str = "fno", dtype: torch.dtype = torch.complex64):
+                 fft_norm: str = "backward", init: str = "fno", dtype: torch.dtype = torch.complex64,
+                 negative: Sequence[int] | None = None):
         super().__init__()
         modes = _tuple(modes, 1 if isinstance(modes, int) else len(modes), "modes")
         if fft_norm not in FFT_NORMS:
             raise MonarchError(f"fft_norm must be one of {FFT_NORMS}, got {fft_norm!r}")
         self.in_channels, self.out_channels, self.fft_norm = in_channels, out_channels, fft_norm
-        self.negative, self.positive = tuple(modes[:-1]) + (0,), tuple(modes)
+        self.positive = modes
+        self.negative = tuple(negative) if negative is not None else modes[:-1] + (0,)
         shape = (in_channels, out_channels, *(n + p for n, p in zip(self.negative, self.positive)))
         if init == "fno":
             weight = torch.rand(shape, dtype=dtype) / (in_channels * out_channels)
@@ -166,7 +168,7 @@ class MonarchSpectralConv(SpectralConvBase):
                  **options):
         super().__init__(in_channels, out_channels, modes, **options)
         grid = _tuple(grid, self.ndim, "grid")
-        self.kept(grid)  # validates modes against the grid
+        KeptModes(grid, self.negative, self.positive)  # validates the modes against the grid
         if transforms is None:
             transforms = FourierTransforms(grid, learn=learn, structure=structure, norm=self.fft_norm)
         if transforms.grid != grid or transforms.norm != self.fft_norm:

@@ -1,0 +1,67 @@
+import pytest
+import torch
+
+from monarch_sci import MonarchError
+from monarch_sci.nn import FourierTransforms, MonarchSpectralConv, SpectralConv
+
+
+def original_fno_2d(x, w1, w2, m1, m2):
+    """The original FNO SpectralConv2d, written from the paper: two corners of the rfft2 spectrum."""
+    ft = torch.fft.rfft2(x)
+    out = torch.zeros(x.shape[0], w1.shape[1], x.shape[-2], x.shape[-1] // 2 + 1, dtype=ft.dtype)
+    out[:, :, :m1, :m2] = torch.einsum("bixy,ioxy->boxy", ft[:, :, :m1, :m2], w1)
+    out[:, :, -m1:, :m2] = torch.einsum("bixy,ioxy->boxy", ft[:, :, -m1:, :m2], w2)
+    return torch.fft.irfft2(out, s=x.shape[-2:])
+
+
+@pytest.mark.parametrize("grid", [(16, 16), (15, 17), (21, 20)])
+def test_spectral_conv_is_the_original_fno_layer(grid, gen):
+    m1, m2 = 4, 5
+    layer = SpectralConv(3, 2, (m1, m2))
+    x = torch.randn(2, 3, *grid, generator=gen)
+    w = layer.weight.detach()
+    w2, w1 = w[:, :, :m1], w[:, :, m1:]  # stored in ascending frequency: negative rows first
+    assert torch.allclose(layer(x), original_fno_2d(x, w1, w2, m1, m2), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "grid,modes",
+    [((16, 16), (4, 4)), ((15, 17), (5, 6)), ((64,), (16,)), ((8, 10, 12), (3, 3, 4)), ((16, 16), (8, 9))],
+)
+@pytest.mark.parametrize("norm", ["backward", "ortho", "forward"])
+def test_monarch_equals_fft_version_at_init(grid, modes, norm, gen):
+    torch.manual_seed(0)
+    fft = SpectralConv(3, 5, modes, fft_norm=norm, bias=True)
+    monarch = MonarchSpectralConv(3, 5, modes, grid, fft_norm=norm, bias=True)
+    monarch.load_state_dict(fft.state_dict(), strict=False)
+    x = torch.randn(2, 3, *grid, generator=gen)
+    a, b = fft(x), monarch(x)
+    assert (a - b).abs().max() <= 1e-5 * a.abs().max()
+
+
+@pytest.mark.parametrize("learn", ["both", "forward", "inverse", "none"])
+def test_learn_options_and_gradients(learn, gen):
+    layer = MonarchSpectralConv(2, 2, (4, 4), (16, 16), learn=learn)
+    layer(torch.randn(1, 2, 16, 16, generator=gen)).square().sum().backward()
+    transforms = [p for n, p in layer.named_parameters() if n.startswith("transforms.")]
+    assert len(transforms) == {"both": 8, "forward": 4, "inverse": 4, "none": 0}[learn]
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in layer.parameters())
+
+
+def test_shared_transforms_across_layers():
+    shared = FourierTransforms((16, 16))
+    layers = torch.nn.ModuleList(MonarchSpectralConv(4, 4, (4, 4), (16, 16), transforms=shared) for _ in range(3))
+    per_layer = sum(p.numel() for p in MonarchSpectralConv(4, 4, (4, 4), (16, 16), learn="none").parameters())
+    assert sum(p.numel() for p in layers.parameters()) == 3 * per_layer + sum(p.numel() for p in shared.parameters())
+
+
+def test_bad_input():
+    layer = MonarchSpectralConv(3, 3, (4, 4), (16, 16))
+    with pytest.raises(MonarchError, match=r"built for grid \(16, 16\), got input grid \(32, 32\)"):
+        layer(torch.randn(1, 3, 32, 32))
+    with pytest.raises(MonarchError, match=r"expects input \(batch, 3, 2 spatial dims\), got \(1, 2, 16, 16\)"):
+        layer(torch.randn(1, 2, 16, 16))
+    with pytest.raises(MonarchError, match="dim 0 of grid .* keeps 9 negative and 9 non-negative modes; at most 16 modes fit"):
+        SpectralConv(3, 3, (9, 4))(torch.randn(1, 3, 16, 16))
+    with pytest.raises(MonarchError, match="shared transforms are for grid"):
+        MonarchSpectralConv(3, 3, (4, 4), (16, 16), transforms=FourierTransforms((32, 32)))
