@@ -7,13 +7,13 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import monarch, transforms
+from . import linops, monarch, nn, transforms
 from .errors import MonarchError
-from .monarch import Chain, Monarch, Structure
+from .monarch import Chain, Monarch, Structure, factorize_mm_star, project
 
 try:
     __version__ = version("monarch-sci")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Chain", "Monarch", "MonarchError", "Structure", "__version__", "monarch", "transforms"]
+__all__ = ["Chain", "Monarch", "MonarchError", "Structure", "__version__", "factorize_mm_star", "linops", "monarch", "nn", "project", "transforms"]

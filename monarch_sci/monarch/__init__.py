@@ -2,7 +2,9 @@
 
 from .chain import Chain
 from .factor import Monarch
-from .fixed import Dense, Diagonal, Permutation, RealPart
+from .factorize import factorize_mm_star
+from .fixed import Dense, Diagonal, Permutation, RealPart, Selection
+from .project import project
 from .shapes import block_shape
 from .stage import Stage, Structure, class_of
 
@@ -13,8 +15,11 @@ __all__ = [
     "Monarch",
     "Permutation",
     "RealPart",
+    "Selection",
     "Stage",
     "Structure",
     "block_shape",
+    "factorize_mm_star",
+    "project",
     "class_of",
 ]

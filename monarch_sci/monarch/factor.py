@@ -156,15 +156,18 @@ class Monarch(Stage):
         d = _as_vector(d, self.n_out, self).reshape(s, l).T.unsqueeze(-1) if _is_vector(d) else d
         return Monarch(self.R, self.L * d, impl=self.impl)
 
-    def keep_outputs(self, count: int) -> "Monarch":
-        """The first ``count`` rows of M (a rectangular factor); needs count divisible by l."""
+    def select_rows(self, rows: torch.Tensor) -> "Monarch":
+        """The factor computing only the outputs o = row * l + b for row in ``rows`` (every block b).
+
+        Keeps rows ``rows`` of every L block: a rectangular factor with n_out = len(rows) * l whose
+        output o' = j * l + b is the original output rows[j] * l + b. ``rows = arange(c // l)`` keeps
+        the first c outputs.
+        """
         l, s, r = self.L.shape
-        if self.adjoint_flag or count % l or not 0 < count <= self.n_out:
-            raise MonarchError(
-                f"keep_outputs({count}) needs a forward factor and a count that is a multiple of l={l} "
-                f"and at most n_out={self.n_out}"
-            )
-        return Monarch(self.R, self.L[:, : count // l], impl=self.impl)
+        rows = torch.as_tensor(rows, device=self.device)
+        if self.adjoint_flag or rows.ndim != 1 or rows.numel() == 0 or not bool(((rows >= 0) & (rows < s)).all()):
+            raise MonarchError(f"select_rows needs a forward factor and 1-D row indices in [0, {s}), got {rows.tolist()}")
+        return Monarch(self.R, self.L[:, rows], impl=self.impl)
 
     def permute_outputs(self, perm: torch.Tensor) -> "Monarch":
         """The factor P·M with (P y)[o] = y[perm[o]], folded into the blocks.

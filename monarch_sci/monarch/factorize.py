@@ -77,7 +77,7 @@ def factorize_mm_star(A: torch.Tensor, rtol: float = 1e-6, generator: torch.Gene
     L1, d, L2 = _refine(Mt, factors)
 
     eye = torch.eye(m, dtype=torch.complex128, device=A.device).expand(m, m, m)
-    M1 = Monarch(d.permute(2, 0, 1).contiguous(), L1)  # R[a, i, j] = d[i, j, a]
+    M1 = Monarch(d.permute(2, 0, 1).contiguous(), L1.contiguous())  # R[a, i, j] = d[i, j, a]
     M2 = Monarch(eye.contiguous(), L2.mH.contiguous())
     chain = Chain([M2.H, M1])
     error = ((chain.to_dense() - work).norm() / work.norm()).item()
@@ -88,7 +88,7 @@ def factorize_mm_star(A: torch.Tensor, rtol: float = 1e-6, generator: torch.Gene
 
 def _pivots(Mt: torch.Tensor, rtol: float) -> tuple[int, int]:
     """Row i0 and column j0 of blocks whose worst condition number is smallest; checked."""
-    limit = rtol / _EPS
+    limit, m = rtol / _EPS, Mt.shape[0]
     cond = torch.nan_to_num(torch.linalg.cond(Mt), nan=math.inf)  # (m, m)
     row_worst, row_at = cond.max(dim=1)  # per row i: worst block over j
     col_worst, col_at = cond.max(dim=0)  # per column j: worst block over i
@@ -99,7 +99,7 @@ def _pivots(Mt: torch.Tensor, rtol: float) -> tuple[int, int]:
     ):
         if not worst <= limit:
             raise MonarchError(
-                f"every {kind} of m x m blocks of P A P has a singular or badly conditioned block; the best "
+                f"every {kind} of {m} x {m} blocks of P A P has a singular or badly conditioned block; the best "
                 f"{kind} still has block {block} with condition number {worst:.3g} > rtol/eps = {limit:.3g}. "
                 f"Theorem 2 needs a full row and column of invertible blocks"
             )
@@ -109,16 +109,18 @@ def _pivots(Mt: torch.Tensor, rtol: float) -> tuple[int, int]:
 def _algorithm2(Mt: torch.Tensor, i0: int, j0: int, rtol: float, generator: torch.Generator | None) -> Factors:
     """A_i, d_ij = diag(D_ij), C_j from the eigenvectors of a random combination of the F(i, j)."""
     m = Mt.shape[0]
-    left = torch.linalg.solve(Mt[:, j0 : j0 + 1], Mt)  # Mt_{i j0}^{-1} Mt_ij, (m, m, m, m)
-    right = torch.linalg.solve(Mt[i0], Mt[i0, j0 : j0 + 1])  # Mt_{i0 j}^{-1} Mt_{i0 j0}, (m, m, m)
+    rows = _rows(Mt)  # rows[i] = [Mt_i0, ..., Mt_i,m-1], (m, m, m*m)
+    left = torch.linalg.solve(Mt[:, j0], rows).reshape(m, m, m, m)  # [i, b, j, c] = (Mt_{i j0}^-1 Mt_ij)[b, c]
+    right = torch.linalg.solve(Mt[i0], Mt[i0, j0].expand(m, m, m))  # [j] = Mt_{i0 j}^-1 Mt_{i0 j0}
     weights = torch.randn(m, m, dtype=torch.complex128, generator=generator).to(Mt.device)
-    G = torch.einsum("ij,ijab,jbc->ac", weights, left, right)
+    G = torch.einsum("ij,ibjc,jcd->bd", weights, left, right)
     eigenvalues, V = torch.linalg.eig(G)
     _check_gap(eigenvalues)
 
     A_hat = Mt[:, j0] @ V
     C_hat = torch.linalg.solve(A_hat[i0], Mt[i0])
-    D = torch.linalg.solve(C_hat, torch.linalg.solve(A_hat[:, None], Mt), left=False)  # (m, m, m, m)
+    AinvM = torch.linalg.solve(A_hat, rows).reshape(m, m, m, m).permute(2, 0, 1, 3)  # [j, i, a, c]
+    D = torch.linalg.solve(C_hat, AinvM.reshape(m, m * m, m), left=False).reshape(m, m, m, m).transpose(0, 1)
     d = torch.diagonal(D, dim1=-2, dim2=-1)
     residue = ((D - torch.diag_embed(d)).norm() / D.norm()).item()
     if not residue <= math.sqrt(rtol):
@@ -166,14 +168,19 @@ def _error(Mt: torch.Tensor, factors: Factors) -> float:
     return ((torch.einsum("iba,ija,jac->ijbc", A, d, C) - Mt).norm() / Mt.norm()).item()
 
 
+def _rows(blocks: torch.Tensor) -> torch.Tensor:
+    """(m, m, a, c) blocks [i, j] -> (m, a, m*c): block row i laid side by side."""
+    m, _, a, c = blocks.shape
+    return blocks.permute(0, 2, 1, 3).reshape(m, a, m * c)
+
+
 def _sweep(Mt: torch.Tensor, factors: Factors) -> Factors:
     """One sweep: all A_i, then all C_j (least squares), then all diagonals d_ij (normal equations)."""
     A, d, C = factors
     m = Mt.shape[0]
     # Row i of blocks: Mt[i, :] (m, m*m) = A_i [D_i0 C_0, ..., D_i,m-1 C_m-1].
-    B = (d[..., None] * C[None]).permute(0, 2, 1, 3).reshape(m, m, m * m)
-    rows = Mt.permute(0, 2, 1, 3).reshape(m, m, m * m)
-    A = torch.linalg.lstsq(B.mT, rows.mT).solution.mT
+    B = _rows(d[..., None] * C[None])
+    A = torch.linalg.lstsq(B.mT, _rows(Mt).mT).solution.mT
     # Column j of blocks: Mt[:, j] (m*m, m) = [A_0 D_0j; ...; A_m-1 D_m-1,j] C_j.
     K = (A[:, None] * d[:, :, None, :]).permute(1, 0, 2, 3).reshape(m, m * m, m)
     cols = Mt.permute(1, 0, 2, 3).reshape(m, m * m, m)

@@ -48,6 +48,49 @@ class Permutation(Stage):
         return Permutation(self.index[other.index])
 
 
+class Selection(Stage):
+    """y[..., o] = x[..., index[o]] for o < len(index): keeps some entries (n_in -> len(index)).
+
+    With ``adjoint=True`` it is the transpose: zeros of length n_in with x written at ``index``.
+    """
+
+    name = "Selection"
+
+    def __init__(self, index: torch.Tensor, n_in: int, adjoint: bool = False):
+        index = torch.as_tensor(index, dtype=torch.long)
+        if index.ndim != 1 or index.numel() == 0 or int(index.min()) < 0 or int(index.max()) >= n_in:
+            raise MonarchError(f"Selection needs 1-D indices in [0, {n_in}), got {index.tolist()[:8]}")
+        if torch.unique(index).numel() != index.numel():
+            raise MonarchError("Selection indices must be distinct")
+        self.index, self.size, self.adjoint_flag = index, n_in, adjoint
+        self.n_in, self.n_out = (index.numel(), n_in) if adjoint else (n_in, index.numel())
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return torch.get_default_dtype()
+
+    @property
+    def device(self) -> torch.device:
+        return self.index.device
+
+    def _apply(self, x):
+        index = self.index.to(x.device)
+        if not self.adjoint_flag:
+            return x[..., index]
+        return x.new_zeros(*x.shape[:-1], self.size).index_copy(-1, index, x)
+
+    def adjoint(self) -> "Selection":
+        return Selection(self.index, self.size, adjoint=not self.adjoint_flag)
+
+    transpose = adjoint
+
+    def to(self, dtype=None, device=None) -> "Selection":
+        return Selection(self.index.to(device=device), self.size, self.adjoint_flag)
+
+    def _tokens(self):
+        return (), ("select",)
+
+
 class Diagonal(Stage):
     """y = d * x elementwise along the last dim; d: (n,), real or complex."""
 

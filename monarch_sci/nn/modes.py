@@ -64,6 +64,12 @@ class KeptModes:
         freqs = torch.arange(-self.negative[dim], self.positive[dim], device=device)
         return freqs % self.grid[dim]
 
+    def positions_in(self, wider: "KeptModes", dim: int, device=None) -> torch.Tensor:
+        """Where this object's kept frequencies along ``dim`` sit in ``wider``'s kept block."""
+        if self.negative[dim] > wider.negative[dim] or self.positive[dim] > wider.positive[dim]:
+            raise MonarchError(f"modes {self.shape} do not fit inside {wider.shape} along dim {dim}")
+        return torch.arange(-self.negative[dim], self.positive[dim], device=device) + wider.negative[dim]
+
     def gather(self, spectrum: torch.Tensor) -> torch.Tensor:
         """(..., *spectrum_shape) -> (..., *shape)."""
         d = len(self.grid)

@@ -112,15 +112,17 @@ class SpectralConv(SpectralConvBase):
 
 
 class FourierTransforms(nn.Module):
-    """Per-dim forward and inverse DFTs of a grid, learnable Monarch transforms where asked.
+    """Per-dim forward and inverse DFTs restricted to the kept modes, learnable where asked.
 
-    grid: spatial sizes; learn: "both", "forward", "inverse" or "none" (fixed ones run torch.fft);
-    structure: "M", "MM*" or "(MM*)^2" learnable factors per transform; norm: numpy's fft norm.
+    kept: the kept modes on the grid; learn: "both", "forward", "inverse" or "none" (fixed ones run
+    torch.fft); structure: "M", "MM*" or "(MM*)^2" learnable factors per transform; norm: numpy's
+    fft norm; truncate: compute only the kept frequencies (rows of the DFT's L blocks that hold
+    them, ``transforms.dft_modes``) instead of the full DFT followed by a gather.
     Pass one instance to several layers to share the transforms across them.
     """
 
-    def __init__(self, grid: Sequence[int], learn: str = "both", structure: str = "M", norm: str = "backward",
-                 dtype: torch.dtype = torch.complex64):
+    def __init__(self, kept: KeptModes, learn: str = "both", structure: str = "M", norm: str = "backward",
+                 truncate: bool = True, dtype: torch.dtype = torch.complex64):
         super().__init__()
         if learn not in LEARN:
             raise MonarchError(f"learn must be one of {LEARN}, got {learn!r}")
@@ -128,53 +130,70 @@ class FourierTransforms(nn.Module):
             raise MonarchError(f"structure must be one of {list(STRUCTURES)}, got {structure!r}")
         if norm not in FFT_NORMS:
             raise MonarchError(f"norm must be one of {FFT_NORMS}, got {norm!r}")
-        self.grid, self.learn, self.structure, self.norm = tuple(grid), learn, structure, norm
+        self.kept, self.learn, self.structure, self.norm, self.truncate = kept, learn, structure, norm, truncate
 
-        def build(kind: str, wanted: bool) -> nn.ModuleList | None:
-            if not wanted:
-                return None
-            return nn.ModuleList(MonarchTransform(kind, n, structure=structure, norm=norm, dtype=dtype) for n in self.grid)
+        def build(inverse: bool) -> nn.ModuleList:
+            kind = ("idft" if inverse else "dft") + ("-modes" if truncate else "")
+            return nn.ModuleList(
+                MonarchTransform(kind, n, structure=structure, norm=norm, dtype=dtype,
+                                 **({"modes": kept.indices(i)} if truncate else {}))
+                for i, n in enumerate(kept.grid)
+            )
 
-        self.forward_dft = build("dft", learn in ("both", "forward"))
-        self.inverse_dft = build("idft", learn in ("both", "inverse"))
+        self.forward_dft = build(inverse=False) if learn in ("both", "forward") else None
+        self.inverse_dft = build(inverse=True) if learn in ("both", "inverse") else None
+
+    @property
+    def grid(self) -> tuple[int, ...]:
+        return self.kept.grid
 
     def fft(self, x: torch.Tensor, i: int) -> torch.Tensor:
-        """DFT along spatial dim i (counted from the first spatial dim) of x (..., *grid)."""
+        """Kept DFT coefficients along spatial dim i: (..., n_i, ...) -> (..., kept_i, ...)."""
         dim = i - len(self.grid)
         if self.forward_dft is None:
-            return torch.fft.fft(x, dim=dim, norm=self.norm)
-        return self.forward_dft[i](x, dim=dim)
+            spectrum = torch.fft.fft(x, dim=dim, norm=self.norm)
+        else:
+            spectrum = self.forward_dft[i](x, dim=dim)
+            if self.truncate:
+                return spectrum
+        return spectrum.index_select(dim, self.kept.indices(i, x.device))
 
-    def ifft(self, x: torch.Tensor, i: int) -> torch.Tensor:
+    def ifft(self, modes: torch.Tensor, i: int) -> torch.Tensor:
+        """Inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes."""
         dim = i - len(self.grid)
+        if self.inverse_dft is not None and self.truncate:
+            return self.inverse_dft[i](modes, dim=dim)
+        size = list(modes.shape)
+        size[dim] = self.grid[i]
+        full = modes.new_zeros(size).index_copy(dim, self.kept.indices(i, modes.device), modes)
         if self.inverse_dft is None:
-            return torch.fft.ifft(x, dim=dim, norm=self.norm)
-        return self.inverse_dft[i](x, dim=dim)
+            return torch.fft.ifft(full, dim=dim, norm=self.norm)
+        return self.inverse_dft[i](full, dim=dim)
 
 
 class MonarchSpectralConv(SpectralConvBase):
     """FNO spectral convolution with learnable Monarch DFTs (exact at init), on a fixed grid.
 
     grid: the spatial sizes the transforms are built for; transforms: a shared ``FourierTransforms``
-    (default: a new one from learn / structure / fft_norm). Other arguments as ``SpectralConvBase``.
-    Forward: DFT along the last dim (real -> complex), keep the rfft modes, then DFT along each
-    other dim keeping its modes; inverse: scatter and inverse DFT per dim, and along the last dim
-    weight the half spectrum by 1 (zero and Nyquist frequency) or 2 and take the real part, which
-    is exactly irfft.
+    (default: a new one from learn / structure / truncate / fft_norm). Other arguments as
+    ``SpectralConvBase``. Forward: kept DFT coefficients along the last dim (real -> complex, the
+    rfft modes), then along each other dim; inverse: inverse DFT per dim from the kept modes, and
+    along the last dim weight the half spectrum by 1 (zero and Nyquist frequency) or 2 and take the
+    real part, which is exactly irfft.
     """
 
     def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], grid: Sequence[int],
                  transforms: FourierTransforms | None = None, learn: str = "both", structure: str = "M",
-                 **options):
+                 truncate: bool = True, **options):
         super().__init__(in_channels, out_channels, modes, **options)
         grid = _tuple(grid, self.ndim, "grid")
-        KeptModes(grid, self.negative, self.positive)  # validates the modes against the grid
+        kept = KeptModes(grid, self.negative, self.positive)
         if transforms is None:
-            transforms = FourierTransforms(grid, learn=learn, structure=structure, norm=self.fft_norm)
-        if transforms.grid != grid or transforms.norm != self.fft_norm:
+            transforms = FourierTransforms(kept, learn=learn, structure=structure, norm=self.fft_norm, truncate=truncate)
+        if transforms.kept != kept or transforms.norm != self.fft_norm:
             raise MonarchError(
-                f"shared transforms are for grid {transforms.grid} with norm {transforms.norm!r}; "
-                f"this layer needs grid {grid} with norm {self.fft_norm!r}"
+                f"shared transforms keep {transforms.kept.shape} modes of grid {transforms.grid} with norm "
+                f"{transforms.norm!r}; this layer needs {kept.shape} modes of grid {grid} with norm {self.fft_norm!r}"
             )
         self.grid, self.transforms = grid, transforms
 
@@ -192,21 +211,25 @@ class MonarchSpectralConv(SpectralConvBase):
         return super().forward(x)
 
     def forward_modes(self, x: torch.Tensor, kept: KeptModes) -> torch.Tensor:
-        d = self.ndim
-        out = self.transforms.fft(x, d - 1).narrow(-1, 0, kept.positive[-1])
+        d, widest = self.ndim, self.transforms.kept
+        out = self.transforms.fft(x, d - 1)
         for i in range(d - 1):
-            out = self.transforms.fft(out, i).index_select(i - d, kept.indices(i, out.device))
+            out = self.transforms.fft(out, i)
+        if kept != widest:  # fewer modes than the transforms keep (neuraloperator's n_modes)
+            for i in range(d):
+                out = out.index_select(i - d, kept.positions_in(widest, i, out.device))
         return out
 
     def inverse_modes(self, modes: torch.Tensor, kept: KeptModes) -> torch.Tensor:
-        d = self.ndim
+        d, widest = self.ndim, self.transforms.kept
+        if kept != widest:
+            for i in range(d):
+                size = list(modes.shape)
+                size[i - d] = widest.shape[i]
+                modes = modes.new_zeros(size).index_copy(i - d, kept.positions_in(widest, i, modes.device), modes)
         for i in range(d - 1):
-            size = list(modes.shape)
-            size[i - d] = kept.grid[i]
-            full = modes.new_zeros(size).index_copy(i - d, kept.indices(i, modes.device), modes)
-            modes = self.transforms.ifft(full, i)
-        n = kept.grid[-1]
-        k = torch.arange(kept.positive[-1], device=modes.device)
+            modes = self.transforms.ifft(modes, i)
+        n = widest.grid[-1]
+        k = torch.arange(widest.positive[-1], device=modes.device)
         hermitian = torch.where((k == 0) | (2 * k == n), 1.0, 2.0)
-        padded = torch.nn.functional.pad(modes * hermitian, (0, n - kept.positive[-1]))
-        return self.transforms.ifft(padded, d - 1).real
+        return self.transforms.ifft(modes * hermitian, d - 1).real

@@ -18,6 +18,8 @@ STRUCTURES = {"M": 1, "MM*": 2, "(MM*)^2": 4}
 KINDS: dict[str, Callable[..., Chain]] = {
     "dft": exact.dft,
     "idft": lambda n, **kw: exact.dft(n, inverse=True, **kw),
+    "dft-modes": exact.dft_modes,
+    "idft-modes": lambda n, **kw: exact.dft_modes(n, inverse=True, **kw),
     "dct": exact.dct,
     "dst": exact.dst,
     "hadamard": exact.hadamard,

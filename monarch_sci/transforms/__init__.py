@@ -7,7 +7,7 @@ Each function returns a :class:`~monarch_sci.monarch.Chain`: call it along any d
 
 from .convolution import circulant, toeplitz
 from .dct import dct, dst
-from .dft import dft
+from .dft import dft, dft_modes
 from .hadamard import hadamard
 from .random_features import acdc, afdf, fastfood, hd3
 
@@ -32,6 +32,7 @@ __all__ = [
     "circulant",
     "dct",
     "dft",
+    "dft_modes",
     "dst",
     "fastfood",
     "hadamard",

@@ -71,7 +71,8 @@ def toeplitz(c, r=None) -> Chain:
     N = n1 * n2
     M = dft_factor(n1, n2)
     spectrum = transpose_permutation(n1, n2)(_conjugate_spectrum(col)) / N
-    core = Chain([M.keep_outputs(n).adjoint(), M.keep_outputs(m).scale_input(spectrum)])
+    first_m, first_n = M.select_rows(torch.arange(m // n1)), M.select_rows(torch.arange(n // n1))  # rows of F_N
+    core = Chain([first_n.adjoint(), first_m.scale_input(spectrum)])
     return _finish(core, real, dtype, name)
 
 

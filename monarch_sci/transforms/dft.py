@@ -16,7 +16,7 @@ import math
 import torch
 
 from ..errors import MonarchError
-from ..monarch import Chain, Dense, Monarch, Permutation
+from ..monarch import Chain, Dense, Monarch, Permutation, Selection
 from ..monarch.shapes import balanced_split
 from .common import check_size, complex_dtype_for, norm_scale
 
@@ -98,3 +98,33 @@ def dft(
 
 def _name(n: int, inverse: bool, centered: bool) -> str:
     return f"{'centered ' if centered else ''}{'inverse ' if inverse else ''}DFT({n})"
+
+
+def dft_modes(
+    n: int, modes, norm: str = "backward", inverse: bool = False, dtype: torch.dtype | None = None
+) -> Chain:
+    """Only some frequencies of the n-point DFT, as a rectangular Monarch chain.
+
+    forward: x (..., n) -> X[..., modes] (rows ``modes`` of the DFT; only the L-block rows that
+    hold them are computed); inverse: X (..., len(modes)) -> the inverse DFT of the spectrum that
+    is zero outside ``modes`` (columns ``modes`` of the inverse DFT = the adjoint of the forward
+    rows, up to the norm's scale). This is what a spectral layer keeping a few modes needs.
+    """
+    check_size(n, "dft_modes")
+    if norm not in FFT_NORMS:
+        raise MonarchError(f"dft_modes norm must be one of {FFT_NORMS}, got {norm!r}")
+    modes = torch.as_tensor(modes, dtype=torch.long)
+    if modes.ndim != 1 or modes.numel() == 0 or int(modes.min()) < 0 or int(modes.max()) >= n:
+        raise MonarchError(f"dft_modes needs 1-D frequency indices in [0, {n}), got {modes.tolist()[:8]}")
+    dtype = complex_dtype_for(dtype)
+    scale = norm_scale(n, norm, inverse)
+    n1, n2 = balanced_split(n)
+    if n1 == 1:
+        rows = dft_matrix(n)[modes] * scale
+        return Chain([Dense((rows.conj().T if inverse else rows).to(dtype))], name=f"DFT({n})[modes]")
+    rows = torch.unique(modes // n1)
+    position = torch.searchsorted(rows, modes // n1) * n1 + modes % n1
+    M = dft_factor(n1, n2).select_rows(rows).scale_input(scale)
+    forward = Chain([transpose_permutation(n1, n2), M, Selection(position, rows.numel() * n1)])
+    chain = forward.adjoint() if inverse else forward
+    return Chain(chain.stages, name=f"{'inverse ' if inverse else ''}DFT({n})[{modes.numel()} modes]").to(dtype)

@@ -121,11 +121,12 @@ def test_folding_diagonals_and_permutations(gen):
     assert rel_err(M.H.scale_output(d).to_dense(), d[:, None] * D.conj().T) < 1e-15
     reverse = torch.arange(15, -1, -1)
     assert rel_err(M.permute_outputs(reverse).to_dense(), D[reverse]) < 1e-15
-    assert rel_err(M.keep_outputs(8).to_dense(), D[:8]) < 1e-15
+    assert rel_err(M.select_rows(torch.arange(2)).to_dense(), D[:8]) < 1e-15
+    assert rel_err(M.select_rows(torch.tensor([3, 1])).to_dense(), D[[12, 13, 14, 15, 4, 5, 6, 7]]) < 1e-15
     with pytest.raises(MonarchError, match="mixes L blocks"):
         M.permute_outputs(torch.tensor([1, 0] + list(range(2, 16))))
-    with pytest.raises(MonarchError, match="multiple of l=4"):
-        M.keep_outputs(6)
+    with pytest.raises(MonarchError, match=r"row indices in \[0, 4\), got \[4\]"):
+        M.select_rows(torch.tensor([4]))
 
 
 def test_bad_input_messages(gen):

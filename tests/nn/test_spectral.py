@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from monarch_sci import MonarchError
-from monarch_sci.nn import FourierTransforms, MonarchSpectralConv, SpectralConv
+from monarch_sci.nn import FourierTransforms, KeptModes, MonarchSpectralConv, SpectralConv
 
 
 def original_fno_2d(x, w1, w2, m1, m2):
@@ -29,14 +29,22 @@ def test_spectral_conv_is_the_original_fno_layer(grid, gen):
     [((16, 16), (4, 4)), ((15, 17), (5, 6)), ((64,), (16,)), ((8, 10, 12), (3, 3, 4)), ((16, 16), (8, 9))],
 )
 @pytest.mark.parametrize("norm", ["backward", "ortho", "forward"])
-def test_monarch_equals_fft_version_at_init(grid, modes, norm, gen):
+@pytest.mark.parametrize("truncate", [True, False])
+def test_monarch_equals_fft_version_at_init(grid, modes, norm, truncate, gen):
     torch.manual_seed(0)
     fft = SpectralConv(3, 5, modes, fft_norm=norm, bias=True)
-    monarch = MonarchSpectralConv(3, 5, modes, grid, fft_norm=norm, bias=True)
+    monarch = MonarchSpectralConv(3, 5, modes, grid, fft_norm=norm, bias=True, truncate=truncate)
     monarch.load_state_dict(fft.state_dict(), strict=False)
     x = torch.randn(2, 3, *grid, generator=gen)
     a, b = fft(x), monarch(x)
     assert (a - b).abs().max() <= 1e-5 * a.abs().max()
+
+
+def test_truncated_transforms_compute_fewer_rows():
+    full = MonarchSpectralConv(2, 2, (4, 4), (64, 64), truncate=False).transforms
+    truncated = MonarchSpectralConv(2, 2, (4, 4), (64, 64)).transforms
+    count = lambda t: sum(p.numel() for p in t.parameters())  # noqa: E731
+    assert count(truncated) < 0.7 * count(full)
 
 
 @pytest.mark.parametrize("learn", ["both", "forward", "inverse", "none"])
@@ -49,7 +57,7 @@ def test_learn_options_and_gradients(learn, gen):
 
 
 def test_shared_transforms_across_layers():
-    shared = FourierTransforms((16, 16))
+    shared = FourierTransforms(KeptModes.fno((16, 16), (4, 4)))
     layers = torch.nn.ModuleList(MonarchSpectralConv(4, 4, (4, 4), (16, 16), transforms=shared) for _ in range(3))
     per_layer = sum(p.numel() for p in MonarchSpectralConv(4, 4, (4, 4), (16, 16), learn="none").parameters())
     assert sum(p.numel() for p in layers.parameters()) == 3 * per_layer + sum(p.numel() for p in shared.parameters())
@@ -63,5 +71,5 @@ def test_bad_input():
         layer(torch.randn(1, 2, 16, 16))
     with pytest.raises(MonarchError, match="dim 0 of grid .* keeps 9 negative and 9 non-negative modes; at most 16 modes fit"):
         SpectralConv(3, 3, (9, 4))(torch.randn(1, 3, 16, 16))
-    with pytest.raises(MonarchError, match="shared transforms are for grid"):
-        MonarchSpectralConv(3, 3, (4, 4), (16, 16), transforms=FourierTransforms((32, 32)))
+    with pytest.raises(MonarchError, match=r"shared transforms keep \(8, 4\) modes of grid \(32, 32\)"):
+        MonarchSpectralConv(3, 3, (4, 4), (16, 16), transforms=FourierTransforms(KeptModes.fno((32, 32), (4, 4))))
