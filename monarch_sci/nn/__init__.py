@@ -2,7 +2,7 @@
 
 from .modes import KeptModes
 from .spectral import FourierTransforms, MonarchSpectralConv, SpectralConv
-from .transform import KINDS, LearnableChain, MonarchTransform
+from .transform import KINDS, LearnableChain, MonarchTransform, MonarchTransform2d
 
 __all__ = [
     "FourierTransforms",
@@ -11,5 +11,6 @@ __all__ = [
     "LearnableChain",
     "MonarchSpectralConv",
     "MonarchTransform",
+    "MonarchTransform2d",
     "SpectralConv",
 ]

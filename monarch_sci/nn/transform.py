@@ -195,6 +195,51 @@ class MonarchTransform(LearnableChain):
         return f"kind={self.kind!r}, n={self.n}, structure={self.structure!r}, parameters={self.num_parameters:,}"
 
 
+class MonarchTransform2d(nn.Module):
+    """A separable 2-D learnable transform: one MonarchTransform per axis of an (h, w) grid.
+
+    forward(x, dims=(-2, -1)) applies ``rows`` along dims[0] and ``cols`` along dims[1]; ``.H``
+    is the live adjoint (used by ms.linops operators). Options as for MonarchTransform; with
+    h == w and share=True both axes use the same parameters.
+
+    >>> F = MonarchTransform2d("dft", (8, 12), norm="ortho", centered=True)
+    >>> F(torch.randn(2, 8, 12)).shape
+    torch.Size([2, 8, 12])
+    """
+
+    def __init__(self, kind: str, shape: Sequence[int], share: bool = False, **options):
+        super().__init__()
+        h, w = shape
+        self.rows = MonarchTransform(kind, h, **options)
+        self.cols = self.rows if (share and h == w) else MonarchTransform(kind, w, **options)
+        self.shape = (h, w)
+
+    def forward(self, x: torch.Tensor, dims: Sequence[int] = (-2, -1)) -> torch.Tensor:
+        return self.cols(self.rows(x, dim=dims[0]), dim=dims[1])
+
+    @property
+    def H(self) -> "_Adjoint2d":
+        return _Adjoint2d(self)
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+class _Adjoint2d:
+    """Live adjoint of a MonarchTransform2d (separable, so each axis takes its own adjoint)."""
+
+    def __init__(self, module: MonarchTransform2d):
+        self.module = module
+
+    def __call__(self, x: torch.Tensor, dims: Sequence[int] = (-2, -1)) -> torch.Tensor:
+        return self.module.cols.H(self.module.rows.H(x, dim=dims[0]), dim=dims[1])
+
+    @property
+    def H(self) -> MonarchTransform2d:
+        return self.module
+
+
 def _randomized(chain: Chain, generator) -> Chain:
     """The same structure with every weight redrawn N(0, 1/fan_in) (variance preserving)."""
     weights = [
