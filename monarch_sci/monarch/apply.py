@@ -81,6 +81,10 @@ def monarch_apply(
     impl: "einsum" (reference), "bmm", or "auto" (the fused GPU kernel where it applies, else bmm).
     """
     if impl == "auto":
+        from ..kernels import fused_apply, use_fused  # lazy; Triton itself loads only on use
+
+        if use_fused(x, R, L):
+            return fused_apply(x, R, L, adjoint=adjoint)
         impl = "bmm"
     forward, backward = IMPLEMENTATIONS[impl]
     return backward(x, R, L) if adjoint else forward(x, R, L)

@@ -24,7 +24,9 @@ def block_shape(n_in: int, n_out: int, nblocks: int | None = None, mid: int | No
 
     Both factors get ``nblocks`` blocks (default: the divisor of gcd(n_in, n_out) closest to
     sqrt(max(n_in, n_out)), which is sqrt(n) for square n = m^2). The middle length defaults to
-    nblocks * max(n_in, n_out) / nblocks, i.e. square blocks on the larger side.
+    nblocks * min(p, s) with p = n_in / nblocks, s = n_out / nblocks: square blocks on the smaller
+    side (as HazyResearch/fly). Square blocks on the larger side would make every (s, p)
+    sub-block full rank once the sizes differ by a factor nblocks: more weights than dense.
     """
     for name, value in (("n_in", n_in), ("n_out", n_out)):
         if not isinstance(value, int) or value < 1:
@@ -42,7 +44,7 @@ def block_shape(n_in: int, n_out: int, nblocks: int | None = None, mid: int | No
         )
     p, s = n_in // nblocks, n_out // nblocks
     if mid is None:
-        mid = nblocks * max(p, s)
+        mid = nblocks * min(p, s)
     if mid % nblocks:
         raise MonarchError(f"mid={mid} must be divisible by nblocks={nblocks}")
     q = r = mid // nblocks

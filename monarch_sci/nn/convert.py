@@ -79,7 +79,7 @@ def monarchify(
     The default filter takes layers whose type is exactly nn.Linear: subclasses may change
     forward, and nn.MultiheadAttention's ``out_proj`` (a NonDynamicallyQuantizableLinear) is read
     through ``out_proj.weight`` by the attention kernel, so a Monarch layer there saves parameters
-    but runs dense; select it with a filter to replace it anyway.
+    but runs dense (through ``MonarchLinear.weight``); select it with a filter to replace it anyway.
 
     project=True starts from the Frobenius-optimal projection of each weight (bias copied,
     ``MonarchLinear.from_dense``); project=False draws a fresh MonarchLinear (training from scratch).
@@ -91,6 +91,8 @@ def monarchify(
     """
     if isinstance(nblocks, bool) or not isinstance(nblocks, int) or nblocks < 1:
         raise MonarchError(f"monarchify needs nblocks to be a positive int, got {nblocks!r}")
+    if isinstance(min_features, bool) or not isinstance(min_features, int) or min_features < 0:
+        raise MonarchError(f"monarchify needs min_features to be an int >= 0, got {min_features!r}")
     if isinstance(model, nn.Linear):
         raise MonarchError("monarchify replaces layers inside a model; for one nn.Linear use MonarchLinear.from_dense")
     select = _selector(filter)
@@ -165,7 +167,7 @@ def _why_not(name: str, module: nn.Linear, select: Filter, nblocks: int, min_fea
 def _swap(model: nn.Module, new_by_id: dict[int, nn.Module]) -> None:
     """Put new_by_id[id(child)] in place of every child found in it, wherever it is attached."""
     for parent in list(model.modules()):
-        for child_name, child in list(parent.named_children()):
+        for child_name, child in list(parent._modules.items()):  # named_children() hides repeats
             if id(child) in new_by_id:
                 setattr(parent, child_name, new_by_id[id(child)])
 

@@ -19,16 +19,18 @@ _BOUND = 3**0.25
 
 
 def layer_shape(in_features: int, out_features: int, nblocks: int):
-    """Factor shapes ((k, q, p), (l, s, r)) of a MonarchLinear, after padding both sizes.
+    """Factor shapes ((k, q, p), (l, s, r)) of a MonarchLinear.
 
-    in_features is zero-padded and out_features rounded up to the next multiple of nblocks
-    (k*p = ceil(in/nblocks)*nblocks, l*s = ceil(out/nblocks)*nblocks); the blocks then come from
-    ``block_shape`` (square blocks on the larger side).
+    k = l = nblocks, p = ceil(in_features/nblocks), s = ceil(out_features/nblocks) (the input is
+    zero-padded to k*p, the output of length l*s truncated), and ``block_shape``'s q = r = min(p, s).
+    That gives nblocks*min(p, s)*(p + s) weights, e.g. 50 % of dense for n -> n and 31 % for
+    n -> 4n at nblocks=4.
     """
     for label, value in (("in_features", in_features), ("out_features", out_features), ("nblocks", nblocks)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise MonarchError(f"MonarchLinear needs {label} to be a positive int, got {value!r}")
-    return block_shape(-(-in_features // nblocks) * nblocks, -(-out_features // nblocks) * nblocks, nblocks)
+    p, s = -(-in_features // nblocks), -(-out_features // nblocks)
+    return block_shape(p * nblocks, s * nblocks, nblocks)
 
 
 class MonarchLinear(nn.Module):
@@ -42,8 +44,9 @@ class MonarchLinear(nn.Module):
     at nblocks=4).
 
     Init: R ~ U(±3^{1/4}/sqrt(in_features/k)), L ~ U(±3^{1/4}/sqrt(r)), so
-    Var(y_o) = Var(x)/3 per output, the same as nn.Linear's U(±1/sqrt(in_features)) weights;
-    bias ~ U(±1/sqrt(in_features)) as in nn.Linear.
+    Var(y_o) = r * Var(L) * (in_features/k) * Var(R) * Var(x) = Var(x)/3 per output, the same as
+    nn.Linear's U(±1/sqrt(in_features)) weights (fly draws each block like an nn.Linear weight,
+    which gives Var(x)/9); bias ~ U(±1/sqrt(in_features)) as in nn.Linear.
 
     ``weight`` is the equivalent dense (out_features, in_features) matrix, computed on access and
     differentiable in R and L, for code that reads ``linear.weight`` directly (nn.MultiheadAttention's
@@ -78,8 +81,10 @@ class MonarchLinear(nn.Module):
     def reset_parameters(self) -> None:
         """Draw R, L and the bias as described in the class docstring."""
         k, r = self.R.shape[0], self.L.shape[2]
-        nn.init.uniform_(self.R, -_BOUND / math.sqrt(self.in_features / k), _BOUND / math.sqrt(self.in_features / k))
-        nn.init.uniform_(self.L, -_BOUND / math.sqrt(r), _BOUND / math.sqrt(r))
+        bound_R = _BOUND / math.sqrt(self.in_features / k)  # in_features/k: mean unpadded fan-in of an R block
+        bound_L = _BOUND / math.sqrt(r)
+        nn.init.uniform_(self.R, -bound_R, bound_R)
+        nn.init.uniform_(self.L, -bound_L, bound_L)
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)
             nn.init.uniform_(self.bias, -bound, bound)
@@ -114,24 +119,29 @@ class MonarchLinear(nn.Module):
         The weight is zero-padded to (l*s, k*p) and projected; the padded rows and columns are
         don't-care entries and zero padding leaves the optimum on the real block unchanged, so
         ||W - layer.weight||_F is the smallest over all MonarchLinear layers of this shape.
-        Half-precision weights are projected in float32.
+        Half-precision weights are projected in float32. requires_grad carries over (weight -> R, L).
         """
         if not isinstance(linear, nn.Linear):
             raise MonarchError(f"MonarchLinear.from_dense expects an nn.Linear, got {type(linear).__name__}")
         W = linear.weight
         layer = cls(linear.in_features, linear.out_features, linear.bias is not None, nblocks, W.device, W.dtype)
-        (k, _, p), (l, s, _) = layer_shape(linear.in_features, linear.out_features, nblocks)
+        shape = layer_shape(linear.in_features, linear.out_features, nblocks)
+        (k, _, p), (l, s, _) = shape
         with torch.no_grad():
             padded = F.pad(W, (0, k * p - linear.in_features, 0, l * s - linear.out_features))
-            M = project(padded.to(torch.promote_types(W.dtype, torch.float32)), nblocks)
+            M = project(padded.to(torch.promote_types(W.dtype, torch.float32)), shape=shape)
             layer.R.copy_(M.R)
             layer.L.copy_(M.L)
             if linear.bias is not None:
                 layer.bias.copy_(linear.bias)
+        layer.R.requires_grad_(W.requires_grad)
+        layer.L.requires_grad_(W.requires_grad)
+        if linear.bias is not None:
+            layer.bias.requires_grad_(linear.bias.requires_grad)
         return layer
 
     def to_dense(self) -> nn.Linear:
-        """The equivalent nn.Linear (same device and dtype, new parameters): exact up to rounding."""
+        """The equivalent nn.Linear (same device, dtype and requires_grad; new parameters), exact to rounding."""
         linear = nn.Linear(
             self.in_features, self.out_features, self.bias is not None, device=self.R.device, dtype=self.R.dtype
         )
@@ -139,16 +149,16 @@ class MonarchLinear(nn.Module):
             linear.weight.copy_(self.weight)
             if self.bias is not None:
                 linear.bias.copy_(self.bias)
+        linear.weight.requires_grad_(self.R.requires_grad)
+        if self.bias is not None:
+            linear.bias.requires_grad_(self.bias.requires_grad)
         return linear
-
-    def dense_numel(self) -> int:
-        """Parameter count of the equivalent nn.Linear (weight and bias)."""
-        return self.in_features * self.out_features + (self.out_features if self.bias is not None else 0)
 
     def extra_repr(self) -> str:
         numel = sum(t.numel() for t in self.parameters())
+        dense = self.in_features * self.out_features + (self.out_features if self.bias is not None else 0)
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, "
             f"nblocks={self.nblocks}, R={tuple(self.R.shape)}, L={tuple(self.L.shape)}, "
-            f"params={numel} ({100 * numel / self.dense_numel():.1f}% of dense)"
+            f"params={numel} ({100 * numel / dense:.1f}% of dense)"
         )

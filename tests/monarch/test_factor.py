@@ -103,7 +103,7 @@ def test_random_block_choice():
     M = Monarch.random(4096)
     assert M.R.shape == (64, 64, 64) and M.L.shape == (64, 64, 64)
     M = Monarch.random(96, 48, nblocks=4)
-    assert (M.n_in, M.n_out) == (96, 48) and M.R.shape == (4, 24, 24) and M.L.shape == (4, 12, 24)
+    assert (M.n_in, M.n_out) == (96, 48) and M.R.shape == (4, 12, 24) and M.L.shape == (4, 12, 12)
 
 
 def test_from_kron(gen):

@@ -1,0 +1,91 @@
+"""Fused GPU kernels (Triton) for one Monarch factor, behind ``monarch_apply(impl="auto")``.
+
+Both block-diagonal multiplies and both permutations of M = P_out L P_mid R run in Triton kernels
+whose loads and stores follow the permutations, so no permuted copy is ever made. The forward is one
+persistent launch: batch chunks pass through a ring of scratch slots sized to stay in L2 (the
+intermediate of a chunk lives on chip and in L2, never as a full (B, n) tensor in memory). The
+backward recomputes the intermediate instead of storing it: three kernel launches plus two batched
+matmuls for the weight gradients.
+
+Supported (``fused_supported``): CUDA tensors of float32 (TF32 when
+``torch.backends.cuda.matmul.allow_tf32`` is set, else 3xTF32, which matches float32 to ~1e-6),
+bfloat16, float16 or complex64 (computed as real arithmetic on (re, im) pairs with 2x2 real blocks),
+all three of one dtype; any block shapes R (k, q, p), L (l, s, r) with k*q == l*r (rectangular and
+non-power-of-two included) whose real block widths E*p, E*q, E*r, E*s are at most 256 (E = 2 for
+complex); Triton importable and a GPU of compute capability 8.0 or newer. ``monarch_apply(impl="auto")``
+takes the kernels where they are also faster than the torch bmm path on the measurements
+(``fused_preferred``); everything else runs the bmm path, which stays the reference together with
+the einsum path.
+
+>>> import torch, monarch_sci as ms
+>>> M = ms.Monarch.random(4096, 4096, dtype=torch.bfloat16, device="cuda")  # doctest: +SKIP
+>>> M(torch.randn(8192, 4096, dtype=torch.bfloat16, device="cuda")).shape   # doctest: +SKIP
+torch.Size([8192, 4096])
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+
+import torch
+
+SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.complex64)
+MAX_BLOCK_WIDTH = 256
+
+
+@functools.lru_cache(maxsize=None)
+def _triton_available() -> bool:
+    return importlib.util.find_spec("triton") is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _capable(device_index: int) -> bool:
+    return torch.cuda.get_device_capability(device_index) >= (8, 0)
+
+
+def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
+    """Whether ``fused_apply(x, R, L)`` runs the Triton kernels (see the module docstring)."""
+    if not (x.is_cuda and R.is_cuda and L.is_cuda) or x.numel() == 0:
+        return False
+    if x.dtype not in SUPPORTED_DTYPES or not (x.dtype == R.dtype == L.dtype):
+        return False
+    E = 2 if x.dtype.is_complex else 1
+    if E * max(*R.shape[1:], *L.shape[1:]) > MAX_BLOCK_WIDTH:
+        return False
+    index = x.device.index if x.device.index is not None else torch.cuda.current_device()
+    return _triton_available() and _capable(index)
+
+
+def fused_preferred(batch: int, n: int, is_complex: bool, needs_grad: bool) -> bool:
+    """Whether the fused kernels beat the torch bmm path, as measured on an H200
+    (results/bench_h200*.json): real dtypes only (complex64 is slower than bmm), at least 1024 rows,
+    and n = max(n_in, n_out) >= 1024 for inference, >= 2048 when gradients are needed."""
+    return not is_complex and batch >= 1024 and n >= (2048 if needs_grad else 1024)
+
+
+def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
+    """``monarch_apply(impl="auto")``'s choice: the kernels run (``fused_supported``) and pay off
+    (``fused_preferred``)."""
+    if not fused_supported(x, R, L):
+        return False
+    k, _, p = R.shape
+    l, s, _ = L.shape
+    needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
+    return fused_preferred(x.numel() // x.shape[-1], max(k * p, s * l), x.dtype.is_complex, needs_grad)
+
+
+def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False,
+                config: dict | None = None) -> torch.Tensor:
+    """y = M x (or M^H x with ``adjoint``) along the last dim of x, through the Triton kernels.
+
+    x (..., k*p) -> (..., s*l) (adjoint: (..., s*l) -> (..., k*p)); R (k, q, p), L (l, s, r) of
+    x's dtype. Differentiable in x, R and L. ``config`` overrides the tile sizes (see
+    ``fused.make_config``; for benchmarks and tuning). Call only where ``fused_supported`` holds.
+    """
+    from .fused import fused_apply as apply  # imports Triton
+
+    return apply(x, R, L, adjoint=adjoint, config=config)
+
+
+__all__ = ["MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "fused_apply", "fused_preferred", "fused_supported", "use_fused"]

@@ -1,0 +1,175 @@
+"""The fused Monarch apply on CUDA: configuration, complex-as-real packing and autograd.
+
+Imports Triton (through ``._triton``); reach it through ``monarch_sci.kernels.fused_apply``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+
+from . import _triton as tk
+
+
+def stack(W: torch.Tensor) -> torch.Tensor:
+    """Real form of blocks W (nb, a, b): W itself if real, else (nb, 2a, 2b) with each entry w
+    replaced by [[Re w, -Im w], [Im w, Re w]] so that it acts on interleaved (re, im) pairs.
+    Differentiable, so gradients of the real form fold back to complex ones through autograd."""
+    if not W.is_complex():
+        return W.contiguous()
+    re, im = W.real, W.imag
+    top = torch.stack((re, -im), dim=-1)  # (nb, a, b, 2)
+    bottom = torch.stack((im, re), dim=-1)
+    nb, a, b = W.shape
+    return torch.stack((top, bottom), dim=2).reshape(nb, 2 * a, 2 * b)
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(0, (n - 1).bit_length())
+
+
+def _groups(count: int, tiles: int, target: int, cap: int | None = None) -> int:
+    """Largest divisor g of count (at most cap) with tiles * count / g >= target; at least 1."""
+    ok = [g for g in range(1, count + 1) if count % g == 0 and tiles * count // g >= target and g <= (cap or count)]
+    return max(ok, default=1)
+
+
+def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
+    """Software-pipelining depth of the loop over blocks: 1 when a block takes several dots
+    (the unrolled body's operands times the stages would not fit in shared memory)."""
+    return stages if n_out <= BN and n_in <= BK else 1
+
+
+@functools.lru_cache(maxsize=256)
+def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
+    """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E))."""
+    k, q, p, l, s, r, E = dims
+    PW, QW, RW, SW = E * p, E * q, E * r, E * s
+    kmax = 128 if itemsize == 2 else 64
+
+    def plain(n_out: int, n_in: int) -> dict:  # one block at a time: (BM, BN) output tile, BK steps
+        BN, BK = min(max(16, _pow2(n_out)), 128), min(max(16, _pow2(n_in)), kmax)
+        BM = 128 if BN <= 64 else 64
+        return {"BM": BM, "BN": BN, "BK": BK, "warps": 8 if BM * BN >= 8192 else 4,
+                "stages": _stages(n_out, n_in, BN, BK, 3)}
+
+    def gathered(n_out: int, n_in: int) -> dict:  # GL blocks at once (3-D dots): runs of GL*E in z
+        GL = min(_pow2(l), max(1, (16 if E == 1 else 32) // (E * itemsize)))
+        BN = min(max(16, _pow2(n_out)), 64)
+        BK = 16 if _pow2(n_in) <= 64 else 32  # several steps of a pipelined loop
+        BM = 16 if E == 2 else max(16, min(64, _pow2(16384 // (GL * BN) + 1) // 2))
+        return {"BM": BM, "GL": GL, "BN": BN, "BK": BK, "warps": 4, "stages": 3}
+
+    cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW), "s2": gathered(SW, RW), "s2a": gathered(RW, SW)}
+    for name, count in (("s1", k), ("s1a", k)):
+        cfg[name]["KG"] = _groups(count, -(-batch // cfg[name]["BM"]), 4 * sms)
+    for name in ("s2", "s2a"):
+        c = cfg[name]
+        c["NG"] = _groups(-(-l // c["GL"]), -(-batch // c["BM"]), 4 * sms)
+    # persistent forward: chunks of BC rows whose intermediate (a slot) takes about 8 MB
+    bm = max(cfg["s1"]["BM"], cfg["s2"]["BM"])
+    per_row = k * QW * itemsize
+    BC = max(bm, min((8 << 20) // per_row // bm * bm, -(-batch // bm) * bm))
+    tiles1 = BC // cfg["s1"]["BM"]
+    KG = _groups(k, tiles1, sms if batch > BC else 2 * sms, max(1, 65536 // (cfg["s1"]["BM"] * PW * itemsize)))
+    cfg["fused"] = {"BC": BC, "NSLOT": 3, "KG": KG, "NG": 1, "PER_SM": 2, "warps": 8,
+                    "stages": min(3, cfg["s1"]["stages"])}
+    cfg["mode"], cfg["sms"] = "fused", sms
+    return cfg
+
+
+def _precision(dtype: torch.dtype) -> str:
+    """Triton dot precision for float32 data: TF32 when torch allows it for matmuls, else 3xTF32."""
+    if dtype == torch.float32 and not torch.backends.cuda.matmul.allow_tf32:
+        return "tf32x3"
+    return "tf32"
+
+
+def _forward(x2, WR, WL, dims, cfg, prec):
+    if cfg["mode"] == "fused":
+        return tk.fused_forward(x2, WR, WL, dims, cfg, prec)
+    u = tk.stage1(x2, WR, dims, cfg, prec)
+    return tk.stage2(u, WL, x2.shape[0], dims, cfg, prec)
+
+
+def _adjoint(x2, WR, WL, dims, cfg, prec):
+    v, _ = tk.stage2_adj(x2, WL, dims, cfg, prec, want_gzt=False)
+    return tk.stage1_adj(v, WR, x2.shape[0], dims, cfg, prec)
+
+
+def _weight_grads(v, gzt, u, xin, dims, B, need_R, need_L):
+    """dR2[kk] = V_kk (E*q, B) @ xin_kk (B, E*p); dL2[ll] = Gzt_ll (E*s, B) @ U_ll^T (B, E*r)."""
+    k, q, p, l, s, r, E = dims
+    gR = torch.bmm(v.view(k, q * E, B), xin.view(B, k, p * E).transpose(0, 1)) if need_R else None
+    gL = torch.bmm(gzt.view(l, s * E, B), u.view(l, r * E, B).transpose(1, 2)) if need_L else None
+    return gR, gL
+
+
+class _MonarchFunction(torch.autograd.Function):
+    """y2 = M x2 (or M^T x2) on real 2-D data; the backward recomputes the intermediate."""
+
+    @staticmethod
+    def forward(ctx, x2, WR, WL, dims, adjoint, cfg):
+        prec = _precision(x2.dtype)
+        ctx.save_for_backward(x2, WR, WL)
+        ctx.dims, ctx.adjoint, ctx.cfg, ctx.prec = dims, adjoint, cfg, prec
+        return (_adjoint if adjoint else _forward)(x2, WR, WL, dims, cfg, prec)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, gy):
+        x2, WR, WL = ctx.saved_tensors
+        dims, cfg, prec = ctx.dims, ctx.cfg, ctx.prec
+        need_x, need_R, need_L = ctx.needs_input_grad[:3]
+        gy = gy.contiguous()
+        B = x2.shape[0]
+        gx = gR = gL = None
+        if not ctx.adjoint:  # y = M x: gx = M^T gy
+            v, gzt = tk.stage2_adj(gy, WL, dims, cfg, prec, want_gzt=need_L)
+            if need_x:
+                gx = tk.stage1_adj(v, WR, B, dims, cfg, prec)
+            u = tk.stage1(x2, WR, dims, cfg, prec) if need_L else None
+            gR, gL = _weight_grads(v, gzt, u, x2, dims, B, need_R, need_L)
+        else:  # y = M^T x: gx = M gy, weight grads as for M with input gy and output grad x
+            u = tk.stage1(gy, WR, dims, cfg, prec) if (need_x or need_L) else None
+            if need_x:
+                gx = tk.stage2(u, WL, B, dims, cfg, prec)
+            if need_R or need_L:
+                v, gzt = tk.stage2_adj(x2, WL, dims, cfg, prec, want_gzt=need_L)
+                gR, gL = _weight_grads(v, gzt, u, gy, dims, B, need_R, need_L)
+        return gx, gR, gL, None, None, None
+
+
+def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False,
+                config: dict | None = None) -> torch.Tensor:
+    """y = M x (or M^H x) along the last dim with the Triton kernels; see ``monarch_sci.kernels``."""
+    k, q, p = R.shape
+    l, s, r = L.shape
+    E = 2 if x.is_complex() else 1
+    dims = (k, q, p, l, s, r, E)
+    n_in, n_out = (s * l, k * p) if adjoint else (k * p, s * l)
+    batch = x.shape[:-1]
+    x2 = x.reshape(-1, n_in).contiguous()
+    B = x2.shape[0]
+    if E == 2:
+        x2 = torch.view_as_real(x2).reshape(B, 2 * n_in)
+    if config is None:
+        sms = 132
+        if x.is_cuda:
+            sms = _sm_count(x.device.index if x.device.index is not None else torch.cuda.current_device())
+        config = make_config(dims, x2.element_size(), _bucket(B), sms)
+    y2 = _MonarchFunction.apply(x2, stack(R), stack(L), dims, adjoint, config)
+    if E == 2:
+        y2 = torch.view_as_complex(y2.view(B, n_out, 2))
+    return y2.reshape(*batch, n_out)
+
+
+@functools.lru_cache(maxsize=None)
+def _sm_count(device_index: int) -> int:
+    return torch.cuda.get_device_properties(device_index).multi_processor_count
+
+
+def _bucket(B: int) -> int:
+    """Batch sizes rounded up to a power of two, so configs (and compiled kernels) are shared."""
+    return _pow2(B)

@@ -1,0 +1,38 @@
+"""The benchmark suite on CPU at toy sizes: rows, floors, errors, JSON output, bad names."""
+
+import json
+
+import pytest
+
+from monarch_sci.bench.suite import format_table, main, run
+from monarch_sci.errors import MonarchError
+
+
+def test_run_reports_every_method_and_pass():
+    result = run(device="cpu", ns=[16], batches=[4], dtypes=["float32", "complex64"], repeat=3, warmup_ms=1,
+                 bandwidth=1e10)
+    rows = result["rows"]
+    found = {(r["dtype"], r["method"], r["pass"]) for r in rows}
+    assert ("float32", "bmm", "fwdbwd") in found and ("float32", "dense", "fwd") in found
+    assert ("complex64", "fft", "fwd") in found and not any(m == "fused" for _, m, _ in found)  # CPU: no kernels
+    for r in rows:
+        assert r["us"] > 0 and r["frac_floor"] == pytest.approx(r["floor_us"] / r["us"])
+        assert r["err"] < 1e-5  # every method computes the same map (the DFT for complex64)
+    assert result["meta"]["device_type"] == "cpu" and "torch" in result["meta"]
+    assert "bmm" in format_table(result)
+
+
+def test_main_writes_json_with_the_command(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["--device", "cpu", "--n", "16", "--batch", "2", "--dtype", "float32", "--method", "bmm",
+            "--pass", "fwd", "--repeat", "3", "--bandwidth", "1e10", "--out", str(out)]
+    assert main(argv) == 0
+    result = json.loads(out.read_text())
+    assert result["meta"]["command"] == "monarch-sci bench " + " ".join(argv)
+    assert [r["method"] for r in result["rows"]] == ["bmm"]
+    assert "bmm" in capsys.readouterr().out
+
+
+def test_unknown_names_are_rejected():
+    with pytest.raises(MonarchError, match="unknown bench dtype"):
+        run(device="cpu", ns=[16], batches=[2], dtypes=["float8"], bandwidth=1e10)

@@ -1,0 +1,166 @@
+"""The fused Triton Monarch kernels against the float64 einsum reference: outputs and all gradients.
+
+GPU tests are marked ``gpu`` and skip without CUDA; the CPU tests pin the dispatch and the lazy import.
+"""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from monarch_sci.kernels import fused_supported, use_fused
+from monarch_sci.monarch.apply import forward_einsum, adjoint_einsum, monarch_apply
+
+CUDA = torch.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device (the fused kernels are Triton on GPU)")
+
+# (R shape (k, q, p), L shape (l, s, r)) with k*q == l*r: square, rectangular, non-power-of-two
+SHAPES = [
+    ((16, 16, 16), (16, 16, 16)),
+    ((32, 32, 32), (32, 32, 32)),
+    ((64, 64, 64), (64, 64, 64)),
+    ((4, 24, 16), (8, 20, 12)),
+    ((6, 10, 7), (12, 9, 5)),
+    ((3, 8, 5), (4, 6, 6)),
+]
+TOLERANCE = {torch.float32: 1e-5, torch.complex64: 1e-5, torch.bfloat16: 1e-2, torch.float16: 5e-3}
+
+
+def random_shapes(count: int, seed: int):
+    """Random factor shapes (k, q, p), (l, s, r) with k*q == l*r, blocks from 1 to 40 wide."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    while len(out) < count:
+        k, q, p, s = (int(v) for v in torch.randint(1, 41, (4,), generator=g))
+        divisors = [d for d in range(1, k * q + 1) if (k * q) % d == 0 and (k * q) // d <= 40]
+        l = divisors[int(torch.randint(len(divisors), (1,), generator=g))]
+        out.append(((k, q, p), (l, s, k * q // l)))
+    return out
+
+
+def rel(a: torch.Tensor, b: torch.Tensor) -> float:
+    """||a - b|| / ||b|| in float64."""
+    a, b = a.detach().to(torch.complex128 if b.is_complex() else torch.float64), b.detach()
+    return ((a - b).norm() / b.norm().clamp_min(1e-300)).item()
+
+
+def check(Rs, Ls, dtype, batch, adjoint, config=None):
+    from monarch_sci.kernels import fused_apply
+
+    g = torch.Generator(device="cuda").manual_seed(hash((Rs, Ls, batch)) % 2**31)
+    ref_dtype = torch.complex128 if dtype.is_complex else torch.float64
+    R64 = torch.randn(*Rs, dtype=ref_dtype, device="cuda", generator=g) / Rs[2] ** 0.5
+    L64 = torch.randn(*Ls, dtype=ref_dtype, device="cuda", generator=g) / Ls[2] ** 0.5
+    (k, _, p), (l, s, _) = Rs, Ls
+    n_in = s * l if adjoint else k * p
+    x64 = torch.randn(*batch, n_in, dtype=ref_dtype, device="cuda", generator=g)
+    R, L, x = (t.to(dtype).requires_grad_() for t in (R64, L64, x64))
+    R64, L64, x64 = (t.to(dtype).to(ref_dtype).requires_grad_() for t in (R64, L64, x64))
+    y = fused_apply(x, R, L, adjoint=adjoint, config=config)
+    y64 = (adjoint_einsum if adjoint else forward_einsum)(x64, R64, L64)
+    gy = torch.randn(y64.shape, dtype=ref_dtype, device="cuda", generator=g)
+    grads = torch.autograd.grad(y, (x, R, L), gy.to(dtype))
+    grads64 = torch.autograd.grad(y64, (x64, R64, L64), gy)
+    tol = TOLERANCE[dtype]
+    assert y.shape == y64.shape and y.dtype == dtype
+    assert rel(y, y64) <= tol, f"output error {rel(y, y64):.2e} > {tol}"
+    for name, a, b in zip(("x", "R", "L"), grads, grads64):
+        assert rel(a, b) <= tol, f"grad {name} error {rel(a, b):.2e} > {tol}"
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("adjoint", [False, True], ids=["M", "MH"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16, torch.complex64],
+                         ids=["f32", "bf16", "f16", "c64"])
+@pytest.mark.parametrize("shapes", SHAPES + random_shapes(3, seed=7), ids=lambda s: f"{s[0]}x{s[1]}")
+def test_matches_reference(shapes, dtype, adjoint, monkeypatch):
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    check(*shapes, dtype, (37,), adjoint)
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("batch", [(1,), (3, 50), (2500,)], ids=["1", "3x50", "2500"])
+@pytest.mark.parametrize("mode", ["fused", "split"])
+def test_batches_and_modes(batch, mode, monkeypatch):
+    from monarch_sci.kernels.fused import make_config
+
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    dims, itemsize = (32, 32, 32, 32, 32, 32, 1), 4
+    config = {**make_config(dims, itemsize, 4096, torch.cuda.get_device_properties(0).multi_processor_count),
+              "mode": mode}
+    check((32, 32, 32), (32, 32, 32), torch.float32, batch, False, config)
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("dtype", [torch.float32, torch.complex64], ids=["f32", "c64"])
+def test_persistent_ring_with_many_chunks(dtype, monkeypatch):
+    """Small chunks and two slots: phase-2 tiles wait on phase-1 tiles and slots are reused 40 times."""
+    from monarch_sci.kernels.fused import make_config
+
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    E = 2 if dtype.is_complex else 1
+    base = make_config((64, 64, 64, 64, 64, 64, E), 4, 4096, 132)
+    bm = max(base["s1"]["BM"], base["s2"]["BM"])
+    config = {**base, "mode": "fused", "fused": {**base["fused"], "BC": bm, "NSLOT": 2, "KG": 2, "NG": 1}}
+    check((64, 64, 64), (64, 64, 64), dtype, (40 * bm - 3,), False, config)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_tf32_mode_runs(monkeypatch):
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", True)
+    monkeypatch.setitem(TOLERANCE, torch.float32, 5e-3)
+    check((32, 32, 32), (32, 32, 32), torch.float32, (300,), False)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_auto_dispatch_uses_the_kernel_on_cuda():
+    import monarch_sci as ms
+    from monarch_sci.kernels import fused as fused_module
+
+    calls = []
+    original = fused_module.fused_apply
+    fused_module.fused_apply = lambda *a, **kw: calls.append(1) or original(*a, **kw)
+    try:
+        M = ms.Monarch.random(1024, 1024, dtype=torch.float32, device="cuda")
+        x = torch.randn(2048, 1024, device="cuda")
+        y = M(x)
+    finally:
+        fused_module.fused_apply = original
+    assert calls, "monarch_apply(impl='auto') did not reach the fused kernel on CUDA"
+    assert rel(y, forward_einsum(x.double(), M.R.double(), M.L.double())) < 1e-5
+
+
+def test_dispatch_prefers_the_kernels_only_where_they_were_faster():
+    from monarch_sci.kernels import fused_preferred
+
+    assert fused_preferred(8192, 4096, is_complex=False, needs_grad=True)
+    assert fused_preferred(8192, 1024, is_complex=False, needs_grad=False)
+    assert not fused_preferred(8192, 1024, is_complex=False, needs_grad=True)
+    assert not fused_preferred(64, 4096, is_complex=False, needs_grad=False)
+    assert not fused_preferred(8192, 4096, is_complex=True, needs_grad=False)
+
+
+def test_cpu_falls_back_to_the_torch_path(gen):
+    R = torch.randn(4, 6, 5, generator=gen, dtype=torch.float64)
+    L = torch.randn(3, 7, 8, generator=gen, dtype=torch.float64)
+    x = torch.randn(9, 20, generator=gen, dtype=torch.float64)
+    assert not fused_supported(x, R, L) and not use_fused(x, R, L)
+    assert torch.allclose(monarch_apply(x, R, L, impl="auto"), forward_einsum(x, R, L))
+
+
+def test_unsupported_dtypes_and_widths_are_rejected(gen):
+    R, L = torch.randn(2, 3, 4, generator=gen), torch.randn(3, 5, 2, generator=gen)
+    x = torch.randn(4, 8, generator=gen)
+    assert not fused_supported(x.double(), R.double(), L.double())
+    assert not fused_supported(x, R, L.double())
+
+
+def test_import_does_not_load_triton():
+    code = "import sys, monarch_sci, monarch_sci.kernels; sys.exit('triton' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
