@@ -314,7 +314,11 @@ def main(argv: list[str] | None = None, prog: str = "monarch-sci bench") -> int:
     """``monarch-sci bench [options]``: run, print the table, write JSON if --out (``prog`` names the
     command as recorded in the JSON)."""
     args = build_parser().parse_args(argv)
-    command = " ".join([prog, *(sys.argv[1:] if argv is None else argv)])
+    return execute(args, " ".join([prog, *(sys.argv[1:] if argv is None else argv)]))
+
+
+def execute(args: argparse.Namespace, command: str) -> int:
+    """Run the benchmarks that parsed ``args`` ask for; ``command`` is recorded in the JSON."""
     result = run(device=args.device, ns=args.ns, batches=args.batches, dtypes=args.dtypes, methods=args.methods,
                  passes=tuple(args.passes), warmup_ms=args.warmup_ms, repeat=args.repeat,
                  compile_all=args.compile_all, projection=args.projection, bandwidth=args.bandwidth,

@@ -7,6 +7,7 @@ import sys
 
 from .. import __version__
 from ..errors import MonarchError
+from . import bench as bench_cmd
 from . import transforms as transforms_cmd
 
 
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"monarch-sci {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     transforms_cmd.register(commands)
+    bench_cmd.register(commands)
     return parser
 
 

@@ -33,6 +33,16 @@ def test_main_writes_json_with_the_command(tmp_path, capsys):
     assert "bmm" in capsys.readouterr().out
 
 
+def test_cli_subcommand(tmp_path, capsys):
+    from monarch_sci.cli.main import main as cli
+
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--device", "cpu", "--n", "16", "--batch", "2", "--dtype", "float32", "--method", "dense",
+            "--pass", "fwd", "--repeat", "3", "--bandwidth", "1e10", "--out", str(out)]
+    assert cli(argv) == 0
+    assert [r["method"] for r in json.loads(out.read_text())["rows"]] == ["dense"]
+
+
 def test_unknown_names_are_rejected():
     with pytest.raises(MonarchError, match="unknown bench dtype"):
         run(device="cpu", ns=[16], batches=[2], dtypes=["float8"], bandwidth=1e10)
