@@ -8,6 +8,7 @@ import sys
 from .. import __version__
 from ..errors import MonarchError
 from . import bench as bench_cmd
+from . import mri as mri_cmd
 from . import transforms as transforms_cmd
 
 
@@ -19,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     transforms_cmd.register(commands)
     bench_cmd.register(commands)
+    mri_cmd.register(commands)
     return parser
 
 
