@@ -17,7 +17,7 @@ import sys
 # flags whose defaults come from a --protocol when not given (argparse default None)
 _DEFAULTS = {"epochs": 500, "batch_size": 20, "device": "auto", "modes": None, "width": None,
              "n_train": None, "n_test": None, "steps": None, "eval_every": 1, "time_budget": None, "threads": None,
-             "checkpoint_every": 0}
+             "checkpoint_every": 0, "jobs": 1, "lr": 1e-3, "schedule": "step", "transform_lr": None}
 
 
 def register(commands) -> None:
@@ -44,11 +44,26 @@ def register(commands) -> None:
     ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
     ev.set_defaults(run=_run_eval)
 
+    speed = sub.add_parser("speed", help="training-step time of models at the same width and modes (random data)")
+    speed.add_argument("--models", nargs="+", default=["fno2d-time", "monarch-no2d-time"])
+    speed.add_argument("--grid", type=int, nargs="+", default=[64, 64])
+    speed.add_argument("--batch-size", type=int, default=20)
+    speed.add_argument("--steps", type=int, default=40, help="rollout steps per training step (default 40)")
+    speed.add_argument("--modes", type=int, default=12)
+    speed.add_argument("--width", type=int, default=20)
+    speed.add_argument("--amp", default="off", choices=["off", "bf16"])
+    speed.add_argument("--compile", action="store_true")
+    speed.add_argument("--repeats", type=int, default=10)
+    speed.add_argument("--device", default="auto")
+    speed.add_argument("--out", help="also write the timings to this JSON file")
+    speed.set_defaults(run=_run_speed)
+
     cmp_ = sub.add_parser("compare", help="train several models on the same data and budget; one table + JSON + plots")
     cmp_.add_argument("--protocol", help="named settings (ns-v1e-3-cpu, ns-v1e-3-h200, ns-v1e-5-h200, *-paper); flags override")
     cmp_.add_argument("--models", nargs="+", help="registered model names (default fno2d-time monarch-no2d-time)")
     _data_flags(cmp_, required=False)
     _training_flags(cmp_)
+    cmp_.add_argument("--jobs", type=int, help="CPU only: train up to N models at once in worker processes (threads split)")
     cmp_.add_argument("--out", required=True, help="results directory (compare.json, PNGs, one sub-directory per model)")
     cmp_.set_defaults(run=_run_compare)
 
@@ -74,10 +89,10 @@ def _training_flags(parser) -> None:
     add("--structure", choices=["M", "MM*", "(MM*)^2"], help="Monarch-NO: learnable factors per transform (default M)")
     add("--share", action="store_true", help="Monarch-NO: one set of transforms shared by all layers")
     add("--optimizer", default="adam", choices=["adam", "adamw"])
-    add("--lr", type=float, default=1e-3)
+    add("--lr", type=float, help="learning rate (default 1e-3)")
     add("--weight-decay", type=float, default=1e-4)
     add("--transform-lr", type=float, help="learning rate of the Monarch transform factors (default --lr)")
-    add("--schedule", default="step", choices=["step", "cosine", "constant"])
+    add("--schedule", choices=["step", "cosine", "constant"], help="default step (x gamma every --step-size epochs)")
     add("--step-size", type=int, help="epochs per x gamma of the step schedule (default epochs // 5)")
     add("--gamma", type=float, default=0.5)
     add("--loss", default="l2", choices=["l2", "h1"], help="steady models: relative L2 or H1")
@@ -160,7 +175,7 @@ def _run_train(args) -> int:
         kind = model_kind(args.model, options)
         data = load_experiment_data(args.data, "time" if kind == "space-time" else kind, args.n_train, args.n_test,
                                     args.in_frames, args.steps, args.data_dir, progress=config.progress and env.is_main,
-                                    device=str(env.device))
+                                    device=str(env.device), env=env)
         if kind == "space-time":
             from dataclasses import replace
 
@@ -193,7 +208,10 @@ def _run_eval(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    transfer = f" (trained on {tuple(out['trained_grid'])}, resolution transfer)" if out["resolution_transfer"] else ""
+    transfer = ""
+    if out["resolution_transfer"]:
+        how = f"{out['resampled_layers']} Monarch layers resampled" if out["resampled_layers"] else "FFT layers run natively"
+        transfer = f" (trained on {tuple(out['trained_grid'])}; resolution transfer: {how})"
     print(f"{out['model']} on {out['data']['source']} grid {tuple(out['grid'])}{transfer}: test relative L2 {out['rel_l2']:.4f}")
     if "persistence" in out:
         print(f"persistence baseline: {out['persistence']['rel_l2']:.4f}")
@@ -215,7 +233,7 @@ def _run_compare(args) -> int:
     try:
         summary = compare(data, models, args.out, config, optimizer, {m: _model_options(m, args) for m in models},
                           args.n_train, args.n_test, args.steps, args.in_frames, env, args.data_dir,
-                          plots=not args.no_plots, command=_command())
+                          plots=not args.no_plots, command=_command(), jobs=args.jobs)
     finally:
         env.close()
     if env.is_main:
@@ -224,3 +242,21 @@ def _run_compare(args) -> int:
         if summary["status"] == "interrupted":
             print("interrupted: run the same command again to continue")
     return 0 if summary["status"] == "finished" else 3
+
+
+def _run_speed(args) -> int:
+    from ..pde.experiments.speed import training_step_seconds
+    from ..train import resolve_device
+    from ..train.checkpoint import atomic_write_json
+
+    device = str(resolve_device(args.device))
+    rows = [training_step_seconds(name, grid=tuple(args.grid), batch=args.batch_size, steps=args.steps, modes=args.modes,
+                                  width=args.width, device=device, amp=args.amp, compile=args.compile,
+                                  repeats=args.repeats) for name in args.models]
+    base = rows[0]["median"]
+    for row in rows:
+        row["ratio"] = row["median"] / base
+        print(f"{row['model']:22s} {row['median'] * 1e3:9.2f} ms / step   x{row['ratio']:.2f}")
+    if args.out:
+        atomic_write_json(args.out, {"command": _command(), "rows": rows})
+    return 0

@@ -8,6 +8,8 @@ import sys
 from .. import __version__
 from ..errors import MonarchError
 from . import bench as bench_cmd
+from . import data as data_cmd
+from . import fno as fno_cmd
 from . import mri as mri_cmd
 from . import transforms as transforms_cmd
 
@@ -19,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"monarch-sci {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     transforms_cmd.register(commands)
+    data_cmd.register(commands)
+    fno_cmd.register(commands)
     bench_cmd.register(commands)
     mri_cmd.register(commands)
     return parser

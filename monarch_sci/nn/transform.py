@@ -45,9 +45,9 @@ def _weights(stage: Monarch | Dense) -> tuple[torch.Tensor, ...]:
     return (stage.R, stage.L) if isinstance(stage, Monarch) else (stage.A,)
 
 
-def _rebuild(stage: Stage, weights: Iterator[torch.Tensor], device, dtype) -> Stage:
-    """The same stage tree with each factor's weights taken from ``weights`` (in order), fixed
-    stages moved to device/dtype."""
+def _rebuild(stage: Stage, weights: Iterator[torch.Tensor], device=None, dtype=None) -> Stage:
+    """The same stage tree with each factor's weights taken from ``weights`` (in order); with
+    device/dtype given, fixed stages are moved there too (otherwise they are reused as they are)."""
     if isinstance(stage, Monarch):
         return Monarch(next(weights), next(weights), adjoint=stage.adjoint_flag, impl=stage.impl)
     if isinstance(stage, Dense):
@@ -56,7 +56,7 @@ def _rebuild(stage: Stage, weights: Iterator[torch.Tensor], device, dtype) -> St
         return Chain([_rebuild(s, weights, device, dtype) for s in stage.stages], cls=stage.cls, name=stage.name)
     if isinstance(stage, RealPart):
         return RealPart(_rebuild(stage.inner, weights, device, dtype))
-    return stage.to(dtype, device)
+    return stage if device is None else stage.to(dtype, device)
 
 
 class LearnableChain(nn.Module):
@@ -74,10 +74,16 @@ class LearnableChain(nn.Module):
         self.weights = nn.ParameterList(
             [nn.Parameter(w.clone(), requires_grad=learnable) for f in _factors(chain) for w in _weights(f)]
         )
+        self._placed: dict = {}  # (device, dtype) -> template with its fixed stages moved there
 
     def chain(self) -> Stage:
+        """The chain with the current parameters (fixed stages are moved to their device once)."""
         ref = self.weights[0]
-        return _rebuild(self.template, iter(self.weights), ref.device, like_precision(self.template.dtype, ref.dtype))
+        key = (ref.device, ref.dtype)
+        if key not in self._placed:
+            weights = iter(self.weights)
+            self._placed[key] = _rebuild(self.template, weights, ref.device, like_precision(self.template.dtype, ref.dtype))
+        return _rebuild(self._placed[key], iter(self.weights))
 
     def forward(self, x: torch.Tensor, dim: int | Sequence[int] = -1) -> torch.Tensor:
         return self.chain()(x, dim=dim)

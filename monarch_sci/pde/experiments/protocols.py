@@ -1,0 +1,105 @@
+"""Named comparison protocols: the settings behind ``monarch-sci fno compare --protocol NAME``.
+
+Any command-line flag given explicitly overrides the protocol's value. The H200 protocols are the
+issue's measurement: FNO-2D settings (modes 12, width 20, Adam 1e-3, weight decay 1e-4, batch 20,
+loss summed over the batch, trained through the rollout), 1000 train / 200 test, the paper's step
+schedule compressed to the epoch budget (x0.5 every epochs / 5). Training resumes from the run
+directory, so a command cut short (time limit, SIGTERM) is continued by running it again.
+
+On one H200 (commands of at most 10 minutes; each rerun continues where the last stopped):
+
+    monarch-sci data generate ns-v1e-3 --device cuda --out out/ns-v1e-3.h5     # rerun until done
+    timeout -s TERM 570 monarch-sci fno compare --protocol ns-v1e-3-h200 \
+        --out results/ns-v1e-3-h200 --checkpoint-every 10 --no-progress        # rerun until the table prints
+    monarch-sci fno speed --device cuda --out results/ns-v1e-3-h200/speed.json  # step-time ratio, same width/modes
+
+and the same with ns-v1e-5 / ns-v1e-5-h200. The full paper protocol is ``--protocol ns-v1e-3-paper``
+(500 epochs). Two GPUs: ``torchrun --nproc_per_node=2 -m monarch_sci.cli.main fno train --data
+out/ns-v1e-3.h5 --model fno2d-time --epochs 3 --n-train 1000 --n-test 200 --out runs/ddp2``
+against the same without torchrun; the ratio of ``seconds_per_epoch`` in result.json is the speedup.
+"""
+
+from __future__ import annotations
+
+from ...errors import MonarchError
+
+FNO_VS_MONARCH = ["fno2d-time", "monarch-no2d-time"]
+
+PROTOCOLS: dict[str, dict] = {
+    "ns-v1e-3-cpu": {
+        "summary": "2 CPU cores, < 5 min: ns-v1e-3-small (32^2, 10 -> 40), 100 / 33 samples, width 12, modes 8, "
+        "8 epochs, batch 5, cosine lr 2e-3 (transforms 2e-4); both models side by side (--jobs 2)",
+        "data": "ns-v1e-3-small",
+        "models": FNO_VS_MONARCH,
+        "epochs": 8,
+        "batch_size": 5,
+        "n_train": 100,
+        "n_test": 33,
+        "modes": 8,
+        "width": 12,
+        "lr": 2e-3,
+        "schedule": "cosine",
+        "transform_lr": 2e-4,
+        "eval_every": 4,
+        "jobs": 2,
+        "device": "cpu",
+    },
+    "ns-v1e-3-h200": {
+        "summary": "one H200, <= 10 min per model: nu=1e-3, 64^2, 1000/200, 10 -> 40 steps, 40 epochs",
+        "data": "ns-v1e-3",
+        "models": FNO_VS_MONARCH,
+        "epochs": 40,
+        "batch_size": 20,
+        "n_train": 1000,
+        "n_test": 200,
+        "steps": 40,
+        "modes": 12,
+        "width": 20,
+        "device": "cuda",
+    },
+    "ns-v1e-5-h200": {
+        "summary": "one H200, <= 10 min per model: nu=1e-5, 64^2, 1000/200, 10 -> 10 steps (T = 20), 40 epochs",
+        "data": "ns-v1e-5",
+        "models": FNO_VS_MONARCH,
+        "epochs": 40,
+        "batch_size": 20,
+        "n_train": 1000,
+        "n_test": 200,
+        "steps": 10,
+        "modes": 12,
+        "width": 20,
+        "device": "cuda",
+    },
+    "ns-v1e-3-paper": {
+        "summary": "the paper protocol: nu=1e-3, 500 epochs, x0.5 every 100 (about 2 h per model at 13.5 s / epoch)",
+        "data": "ns-v1e-3",
+        "models": FNO_VS_MONARCH,
+        "epochs": 500,
+        "batch_size": 20,
+        "n_train": 1000,
+        "n_test": 200,
+        "steps": 40,
+        "modes": 12,
+        "width": 20,
+        "device": "cuda",
+    },
+    "ns-v1e-5-paper": {
+        "summary": "the paper protocol at nu=1e-5 (T = 20: 10 -> 10), 500 epochs",
+        "data": "ns-v1e-5",
+        "models": FNO_VS_MONARCH,
+        "epochs": 500,
+        "batch_size": 20,
+        "n_train": 1000,
+        "n_test": 200,
+        "steps": 10,
+        "modes": 12,
+        "width": 20,
+        "device": "cuda",
+    },
+}
+
+
+def get_protocol(name: str) -> dict:
+    if name not in PROTOCOLS:
+        raise MonarchError(f"unknown protocol {name!r}; valid protocols: {', '.join(PROTOCOLS)}")
+    return dict(PROTOCOLS[name])

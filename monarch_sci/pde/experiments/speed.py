@@ -1,0 +1,89 @@
+"""Training-step time of a registered model on random data (for the benchmark suite and protocols).
+
+One step = forward through the rollout, relative-L2 loss summed over the batch, backward, Adam step:
+exactly what ``Trainer`` does per batch. Returns the median over ``repeats`` timed steps after
+``warmup`` untimed ones (CUDA-synchronized), so the ratio of two models at the same width and modes
+is the "Monarch-NO vs FNO" entry.
+
+>>> training_step_seconds("fno2d-time", grid=(32, 32), batch=4, steps=2, modes=4, width=8, repeats=2)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+
+from ...train import OptimizerSpec
+from ...train.precision import autocast
+from ..models import Rollout, build_model, model_entry
+
+
+def training_step_seconds(
+    name: str,
+    grid=(64, 64),
+    batch: int = 20,
+    steps: int = 40,
+    in_frames: int = 10,
+    modes: int = 12,
+    width: int = 20,
+    device: str = "cpu",
+    amp: str = "off",
+    compile: bool = False,
+    warmup: int = 3,
+    repeats: int = 10,
+    seed: int = 0,
+    **options,
+) -> dict:
+    """{"median", "min", "times"} seconds per training step of ``name`` (time models; all steps in the graph)."""
+    torch.manual_seed(seed)
+    dev = torch.device(device)
+    kind = model_entry(name).kind
+    extra = {"steps": steps} if kind == "space-time" else {}
+    model = build_model(name, grid=tuple(grid), in_frames=in_frames, modes=modes, width=width, **extra, **options).to(
+        dev
+    )
+    optimizer, _ = OptimizerSpec().build(model, epochs=1)
+    net = torch.compile(model) if compile else model
+    objective = Rollout(per_step=kind != "space-time")
+    g = torch.Generator().manual_seed(seed)
+    batch_data = (
+        torch.randn(batch, in_frames, *grid, generator=g).to(dev),
+        torch.randn(batch, steps, *grid, generator=g).to(dev),
+    )
+
+    def step():
+        with autocast(amp, dev):
+            loss = objective.losses(net, batch_data).sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+
+    for _ in range(warmup):
+        step()
+    sync()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        sync()
+        times.append(time.perf_counter() - start)
+    return {
+        "model": name,
+        "median": statistics.median(times),
+        "min": min(times),
+        "times": times,
+        "device": str(dev),
+        "batch": batch,
+        "steps": steps,
+        "grid": list(grid),
+        "modes": modes,
+        "width": width,
+        "amp": amp,
+        "compile": compile,
+    }

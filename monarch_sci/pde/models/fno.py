@@ -1,0 +1,130 @@
+"""The Fourier neural operator trunk (Li et al. 2020), with the spectral layer injected.
+
+    v₀ = P [u, x]                         lift: pointwise (in + d grid channels) → width
+    v_{l+1} = σ(K_l v_l + W_l v_l)        l = 0 .. L−1, no σ after the last layer
+    out = Q₂ σ(Q₁ v_L)                    project: pointwise width → 128 → out
+
+K_l is ``spectral(width, width, modes)``: ``SpectralConv`` (torch.fft, the original FNO layer) or
+``partial(MonarchSpectralConv, grid=padded grid)`` (Monarch-NO). Pointwise maps are 1×1
+convolutions, as in the original code (same parameters as its nn.Linear / Conv1d layers). Grid
+channels are torch.linspace(0, 1, n) per spatial dim (the original scripts' coordinates).
+``padding[i]`` zeros are appended to spatial dim i after lifting and removed before projecting
+(FNO's non-periodic trick: Darcy 9, the time axis of FNO-3D 6). Spectral layers run in float32
+under a bf16 autocast (``full_precision``).
+
+Tensors are channels-first: x (batch, in_channels, *grid) → (batch, out_channels, *grid).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ...errors import MonarchError
+from ...nn.spectral import SpectralConv
+from ...train.precision import full_precision
+
+SpectralFactory = Callable[[int, int, Sequence[int]], nn.Module]
+
+
+class Pointwise(nn.Module):
+    """A 1×1 convolution over any number of spatial dims: (b, in, *grid) → (b, out, *grid)."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.conv = nn.Conv1d(in_channels, out_channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.flatten(2)).unflatten(2, x.shape[2:])
+
+
+def grid_channels(shape: Sequence[int], device=None, dtype=torch.float32) -> torch.Tensor:
+    """(d, *shape) coordinates linspace(0, 1, n_i) along each dim (the original FNO grid)."""
+    axes = [torch.linspace(0, 1, n, device=device, dtype=dtype) for n in shape]
+    return torch.stack(torch.meshgrid(*axes, indexing="ij"))
+
+
+class FNO(nn.Module):
+    """FNO trunk: lift, ``n_layers`` Fourier layers, project (see the module docstring).
+
+    in_channels: input channels without the grid; modes: per spatial dim (FNO convention); padding:
+    an int (all dims) or one per dim; spectral: factory(in, out, modes) → module.
+
+    >>> model = FNO(1, 1, modes=(4, 4), width=8)
+    >>> model(torch.randn(2, 1, 16, 16)).shape
+    torch.Size([2, 1, 16, 16])
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        modes: Sequence[int],
+        width: int,
+        spectral: SpectralFactory = SpectralConv,
+        n_layers: int = 4,
+        padding: int | Sequence[int] = 0,
+        projection: int = 128,
+        activation: Callable[[torch.Tensor], torch.Tensor] = F.gelu,
+        grid: bool = True,
+    ):
+        super().__init__()
+        modes = tuple(modes)
+        d = len(modes)
+        padding = (padding,) * d if isinstance(padding, int) else tuple(padding)
+        if len(padding) != d or any(p < 0 for p in padding):
+            raise MonarchError(f"padding must be one non-negative int per spatial dim ({d}), got {padding}")
+        for name, value in (
+            ("in_channels", in_channels),
+            ("out_channels", out_channels),
+            ("width", width),
+            ("n_layers", n_layers),
+            ("projection", projection),
+        ):
+            if not isinstance(value, int) or value < 1:
+                raise MonarchError(f"FNO {name} must be a positive int, got {value!r}")
+        self.in_channels, self.out_channels, self.modes, self.width = in_channels, out_channels, modes, width
+        self.padding, self.grid, self.activation = padding, grid, activation
+        self.lift = Pointwise(in_channels + (d if grid else 0), width)
+        self.spectral = nn.ModuleList(spectral(width, width, modes) for _ in range(n_layers))
+        self.pointwise = nn.ModuleList(Pointwise(width, width) for _ in range(n_layers))
+        self.project = nn.Sequential(
+            Pointwise(width, projection), _Activation(activation), Pointwise(projection, out_channels)
+        )
+
+    @property
+    def ndim(self) -> int:
+        return len(self.modes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != self.ndim + 2 or x.shape[1] != self.in_channels:
+            raise MonarchError(
+                f"{type(self).__name__} expects (batch, {self.in_channels}, {self.ndim} spatial dims), got {tuple(x.shape)}"
+            )
+        grid = tuple(x.shape[2:])
+        if self.grid:
+            coords = grid_channels(grid, x.device, x.dtype).expand(x.shape[0], -1, *grid)
+            x = torch.cat([x, coords], dim=1)
+        v = self.lift(x)
+        if any(self.padding):
+            v = F.pad(v, [p for pad in reversed(self.padding) for p in (0, pad)])
+        last = len(self.spectral) - 1
+        for i, (k, w) in enumerate(zip(self.spectral, self.pointwise)):
+            v = full_precision(k, v) + w(v)
+            if i < last:
+                v = self.activation(v)
+        if any(self.padding):
+            v = v[(Ellipsis,) + tuple(slice(0, n) for n in grid)]
+        return self.project(v)
+
+
+class _Activation(nn.Module):
+    def __init__(self, fn: Callable[[torch.Tensor], torch.Tensor]):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x)
