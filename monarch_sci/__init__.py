@@ -7,7 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import linops, monarch, mri, nn, transforms
+from . import linops, monarch, mri, nn, pde, train, transforms
 from .errors import MonarchError
 from .monarch import Chain, Monarch, Structure, factorize_mm_star, project
 
@@ -16,4 +16,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Chain", "Monarch", "MonarchError", "Structure", "__version__", "factorize_mm_star", "linops", "monarch", "mri", "nn", "project", "transforms"]
+__all__ = ["Chain", "Monarch", "MonarchError", "Structure", "__version__", "factorize_mm_star", "linops", "monarch", "mri", "nn", "pde", "project", "train", "transforms"]
