@@ -2,6 +2,15 @@ import pytest
 import torch
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tests use small tensors: one thread is fastest, and OpenMP spinning on a busy 2-core machine costs 20x."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def gen():
     """A seeded torch generator: every test draws reproducible random inputs."""

@@ -13,14 +13,6 @@ from tests.pde_models.synthetic import write_fno_mat
 TINY = ["--modes", "3", "--width", "6", "--batch-size", "4", "--no-progress", "--device", "cpu"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def run(argv):
     parser = argparse.ArgumentParser(prog="monarch-sci")
     fno.register(parser.add_subparsers(dest="command"))

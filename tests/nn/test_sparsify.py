@@ -122,17 +122,7 @@ def test_contract_errors(gen):
         ReverseSparsification(model, stale, total_steps=10)
 
 
-@pytest.fixture
-def one_thread():
-    """Digits training on one thread: small matmuls gain nothing from more, and the summation
-    order (hence the exact accuracies) is the same on every machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def test_digits_monarch_and_reverse_sparsification_match_dense(one_thread):
+def test_digits_monarch_and_reverse_sparsification_match_dense():  # one thread: tests/conftest.py
     pytest.importorskip("sklearn")
     from monarch_sci.bench.digits import run
 

@@ -30,15 +30,3 @@ def ns_arrays():
 def darcy_arrays():
     rng = np.random.default_rng(1)
     return {"coeff": np.where(rng.standard_normal((4, 9, 9)) > 0, 12.0, 3.0), "sol": rng.random((4, 9, 9))}
-
-
-@pytest.fixture(autouse=True, scope="package")
-def _one_intra_op_thread():
-    """These tests use small tensors: one intra-op thread is faster and immune to a busy machine's
-    OpenMP oversubscription (restored afterwards for the rest of the suite)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
