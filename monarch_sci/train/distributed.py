@@ -77,7 +77,9 @@ class DistEnv:
         return out
 
     def close(self) -> None:
+        """Leave the process group together: a rank tearing gloo down while another still talks aborts it."""
         if self.distributed and dist.is_initialized():
+            dist.barrier()
             dist.destroy_process_group()
 
 
