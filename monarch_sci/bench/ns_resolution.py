@@ -43,6 +43,7 @@ def run(
     keep_trajectories: bool = False,
     save_reference: str | None = None,
     progress: bool = False,
+    ic_downsample: str = "spectral",
 ) -> dict:
     """Solve ``n_samples`` ICs with each (grid, dt, scheme[, dtype]); configs[0] is the reference.
 
@@ -51,6 +52,8 @@ def run(
     settings, "torch", "threads"}; with ``keep_trajectories`` also "trajectories": {label: (B, T, s, s)}.
     ``save_reference`` writes the reference trajectories at their full solver resolution to that path in
     our HDF5 layout (for ``monarch-sci data plot``). ``progress`` prints each row to stderr when done.
+    ``ic_downsample`` brings the fine-grid initial condition to coarser solver grids: "spectral" (the same
+    Fourier modes) or "subsample" (grid values, which aliases the field's finer modes).
     """
     configs = [tuple(c) + (dtype,) * (4 - len(c)) for c in configs]
     for grid, dt, *_ in configs:  # fail before any long solve
@@ -61,7 +64,7 @@ def run(
     w0_fine = GaussianRandomField((fine, fine), alpha=2.5, tau=7.0, sigma=FNO_SIGMA).sample(n_samples, generator)
     rows, trajectories, reference = [], {}, None
     for grid, dt, scheme, cfg_dtype in configs:
-        w0 = downsample_periodic(w0_fine, grid, method="spectral")
+        w0 = downsample_periodic(w0_fine, grid, method=ic_downsample)
         solver = NavierStokes2d(grid, visc, dt, fno_forcing(grid), device=device, dtype=cfg_dtype, scheme=scheme)
         if device != "cpu":
             torch.cuda.synchronize()
@@ -99,6 +102,7 @@ def run(
         "output_grid": output_grid,
         "n_samples": n_samples,
         "seed": seed,
+        "ic_downsample": ic_downsample,
         "dtype": str(dtype).removeprefix("torch."),
         "device": device,
         "torch": torch.__version__,
@@ -107,6 +111,25 @@ def run(
     if keep_trajectories:
         result["trajectories"] = trajectories
     return result
+
+
+def compare_files(path: str, reference: str, output_grid: int = 64) -> dict:
+    """rel(t) of the trajectories in ``path`` against ``reference`` (our layout, same initial conditions), on the
+    ``output_grid`` by subsampling; {"rel_final", "rel_max", "rel_by_time", "params", "reference_params"}."""
+    from ..pde.formats import load_data
+
+    data, ref = load_data(path), load_data(reference)
+    a, b = downsample_periodic(data.u.double(), output_grid), downsample_periodic(ref.u.double(), output_grid)
+    if a.shape != b.shape:
+        raise MonarchError(f"{path} {tuple(a.shape)} and {reference} {tuple(b.shape)} hold different trajectories")
+    rel = ((a - b).flatten(2).norm(dim=-1) / b.flatten(2).norm(dim=-1)).mean(0)
+    return {
+        "rel_final": rel[-1].item(),
+        "rel_max": rel.max().item(),
+        "rel_by_time": rel.tolist(),
+        "params": data.attrs.get("params"),
+        "reference_params": ref.attrs.get("params"),
+    }
 
 
 def _save(path, w0, frames, times, visc, grid, dt, scheme, seed, dtype) -> None:
@@ -160,11 +183,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--float32", action="store_true")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--ic-downsample", default="spectral", choices=["spectral", "subsample"])
     parser.add_argument("--out", help="write the result JSON here")
     parser.add_argument(
         "--save-reference", help="write the reference trajectories (full resolution, our HDF5 layout) here"
     )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("FILE", "REFERENCE"),
+        help="instead of solving: compare two saved trajectories on --output-grid",
+    )
     args = parser.parse_args(argv)
+    command = " ".join(["python -m monarch_sci.bench.ns_resolution", *(argv if argv is not None else sys.argv[1:])])
+    if args.compare:
+        result = {**compare_files(*args.compare, output_grid=args.output_grid), "command": command}
+        text = json.dumps(result, indent=1)
+        print(text)
+        if args.out:
+            with open(args.out, "w") as handle:
+                handle.write(text + "\n")
+        return
     dtypes = {"float32": torch.float32, "float64": torch.float64}
     configs = [
         (int(c[0]), float(c[1]), c[2], *(dtypes[x] for x in c[3:])) for c in (c.split(":") for c in args.configs)
@@ -180,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.device,
         save_reference=args.save_reference,
         progress=True,
+        ic_downsample=args.ic_downsample,
     )
     result["command"] = " ".join(
         ["python -m monarch_sci.bench.ns_resolution", *(argv if argv is not None else sys.argv[1:])]

@@ -106,9 +106,10 @@ def generate(
             "grid": problem.grid,
             "command": command,
         }
-        create(
-            part, recipe.n, problem.shapes(), torch.empty(0, dtype=problem.dtype).numpy().dtype, problem.times, attrs
-        )
+        fresh = part.with_name(part.name + ".new")  # a kill while allocating leaves no half-made OUT.part
+        dtype = torch.empty(0, dtype=problem.dtype).numpy().dtype
+        create(fresh, recipe.n, problem.shapes(), dtype, problem.times, attrs)
+        os.replace(fresh, part)
         start = 0
 
     bar = tqdm(

@@ -142,3 +142,12 @@ def test_cuda_matches_cpu(compile):
     cpu, _ = NavierStokes2d(n, 1e-3, 1e-3, fno_forcing(n)).solve(w0, 0.2, 0.1)
     gpu, _ = NavierStokes2d(n, 1e-3, 1e-3, fno_forcing(n), device="cuda", compile=compile).solve(w0, 0.2, 0.1)
     assert gpu.is_cuda and torch.allclose(gpu.cpu(), cpu, atol=1e-10)
+
+
+def test_saved_reference_and_file_comparison(tmp_path):
+    path = str(tmp_path / "ref.h5")
+    ns_resolution.run(
+        configs=[(32, 1e-2, "heun"), (16, 1e-2, "heun")], T=1.0, output_grid=16, n_samples=1, save_reference=path
+    )
+    result = ns_resolution.compare_files(path, path, output_grid=16)
+    assert result["rel_max"] == 0.0 and result["params"]["solver_grid"] == 32
