@@ -7,6 +7,7 @@ all stages, so they share one calling convention, one shape check and one dtype 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -81,7 +82,7 @@ class Structure:
         return f"{self.cls} (factors: {used}; fixed stages: {fixed})"
 
 
-class Stage:
+class Stage(ABC):
     """A linear map C^n_in -> C^n_out applied along one dimension of a tensor.
 
     Subclasses implement ``_apply`` (along the last dimension, input already checked),
@@ -93,29 +94,35 @@ class Stage:
     name = "stage"
 
     # --- to implement -------------------------------------------------------------------------
+    @abstractmethod
     def _apply(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """y along the last dim; x is already checked."""
 
+    @abstractmethod
     def adjoint(self) -> "Stage":
-        raise NotImplementedError
+        """The conjugate transpose as a stage."""
 
+    @abstractmethod
     def transpose(self) -> "Stage":
-        raise NotImplementedError
+        """The transpose as a stage."""
 
+    @abstractmethod
     def to(self, dtype: torch.dtype | None = None, device: torch.device | str | None = None) -> "Stage":
-        raise NotImplementedError
+        """The stage in another precision (real/complex kept) or on another device."""
 
+    @abstractmethod
     def _tokens(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(factor tokens "M", "M*", "P" (permutation) in product order, fixed stage names)."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def dtype(self) -> torch.dtype:
-        raise NotImplementedError
+        """The dtype of the weights."""
 
     @property
+    @abstractmethod
     def device(self) -> torch.device:
-        raise NotImplementedError
+        """The device of the weights."""
 
     # --- shared -------------------------------------------------------------------------------
     @property
