@@ -7,6 +7,8 @@ maps, masks) have a ``batch_shape`` that must broadcast against those leading di
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 from typing import Sequence
 
@@ -52,7 +54,7 @@ def broadcast_batch(shapes: Sequence[Shape], what: str) -> Shape:
         raise MonarchError(f"{what}: batch shapes {list(shapes)} do not broadcast") from None
 
 
-class LinearOperator:
+class LinearOperator(ABC):
     """A linear map from tensors (..., *ishape) to (..., *oshape), with its adjoint.
 
     Subclasses set ``ishape``, ``oshape`` (and ``batch_shape`` if they hold per-sample data)
@@ -78,8 +80,9 @@ class LinearOperator:
         self.batch_shape: Shape = tuple(batch_shape)
 
     # --- to implement -------------------------------------------------------------------------
+    @abstractmethod
     def _apply(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+        """A x for x (*batch, *ishape) already checked."""
 
     def _apply_adjoint(self, y: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError(f"{self.name} defines neither _apply_adjoint nor H")

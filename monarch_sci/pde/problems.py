@@ -9,6 +9,8 @@ the data do not depend on the chunk size, on resuming, or on the device that sol
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import copy
 from typing import Callable
 
@@ -52,7 +54,7 @@ def _merge(kind: str, defaults: dict, params: dict) -> dict:
     return out
 
 
-class Problem:
+class Problem(ABC):
     """Base: ``params`` (complete), ``kind``, ``grid`` ("periodic" or "nodes"), array shapes, record times."""
 
     kind = ""
@@ -77,10 +79,11 @@ class Problem:
 
     space_dims = 2
 
+    @abstractmethod
     def generate(
         self, indices: range, seed: int, device: str = "cpu", callback: Callable[[float], None] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        raise NotImplementedError
+        """(inputs, outputs) of the samples ``indices``; each depends only on (seed, index)."""
 
 
 class NavierStokesProblem(Problem):

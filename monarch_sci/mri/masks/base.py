@@ -13,6 +13,8 @@ fastMRI's dim -2 (which sits before its real/imaginary channel).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import contextlib
 from typing import NamedTuple, Sequence
 
@@ -53,7 +55,7 @@ def center_mask(num_cols: int, num_low: int) -> np.ndarray:
     return mask
 
 
-class MaskFunc:
+class MaskFunc(ABC):
     """Base of all mask functions: parameter checks, the choice of acceleration, seeding.
 
     center_fractions, accelerations: equal-length sequences; one index is drawn per call
@@ -106,8 +108,9 @@ class MaskFunc:
             mask, num_low = self.sample(shape, offset)
         return SampledMask(mask, int(num_low))
 
+    @abstractmethod
     def sample(self, shape: tuple[int, ...], offset: int | None) -> tuple[torch.Tensor, int]:
-        raise NotImplementedError
+        """(mask broadcastable to ``shape``, number of fully sampled center lines)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(center_fractions={self.center_fractions}, accelerations={self.accelerations})"

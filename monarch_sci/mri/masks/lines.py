@@ -10,6 +10,8 @@ seeds 0–199: random 4× / 0.08 → 3.98, equispaced 4× → 3.24 (it oversampl
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import numpy as np
 
 from ...errors import MonarchError
@@ -29,8 +31,9 @@ class LineMask(MaskFunc):
         mask = np.maximum(center_mask(shape[-1], num_low), np.asarray(lines, dtype=np.float32))
         return column_mask(mask, shape), num_low
 
+    @abstractmethod
     def acceleration_lines(self, num_cols: int, acceleration, offset, num_low: int) -> np.ndarray:
-        raise NotImplementedError
+        """0/1 per column: the lines sampled outside the center."""
 
 
 class RandomMask(LineMask):
