@@ -17,7 +17,8 @@ import sys
 # flags whose defaults come from a --protocol when not given (argparse default None)
 _DEFAULTS = {"epochs": 500, "batch_size": 20, "device": "auto", "modes": None, "width": None,
              "n_train": None, "n_test": None, "steps": None, "eval_every": 1, "time_budget": None, "threads": None,
-             "checkpoint_every": 0, "jobs": 1, "lr": 1e-3, "schedule": "step", "transform_lr": None}
+             "checkpoint_every": 0, "jobs": 1, "lr": 1e-3, "schedule": "step", "transform_lr": None,
+             "cuda_graph": False}
 
 
 def register(commands) -> None:
@@ -53,6 +54,7 @@ def register(commands) -> None:
     speed.add_argument("--width", type=int, default=20)
     speed.add_argument("--amp", default="off", choices=["off", "bf16"])
     speed.add_argument("--compile", action="store_true")
+    speed.add_argument("--cuda-graph", action="store_true", help="replay forward + backward from a CUDA graph")
     speed.add_argument("--repeats", type=int, default=10)
     speed.add_argument("--device", default="auto")
     speed.add_argument("--out", help="also write the timings to this JSON file")
@@ -63,7 +65,7 @@ def register(commands) -> None:
     cmp_.add_argument("--models", nargs="+", help="registered model names (default fno2d-time monarch-no2d-time)")
     _data_flags(cmp_, required=False)
     _training_flags(cmp_)
-    cmp_.add_argument("--jobs", type=int, help="CPU only: train up to N models at once in worker processes (threads split)")
+    cmp_.add_argument("--jobs", type=int, help="train up to N models at once in worker processes (CPU: threads split; CUDA: one model per GPU in turn)")
     cmp_.add_argument("--out", required=True, help="results directory (compare.json, PNGs, one sub-directory per model)")
     cmp_.set_defaults(run=_run_compare)
 
@@ -101,6 +103,7 @@ def _training_flags(parser) -> None:
     add("--grad-clip", type=float, help="clip the gradient norm")
     add("--amp", default="off", choices=["off", "bf16"], help="bf16 autocast (spectral layers stay float32)")
     add("--compile", action="store_true", help="torch.compile the model")
+    add("--cuda-graph", action="store_true", default=None, help="CUDA only, one process: replay forward + backward from a CUDA graph")
     add("--checkpoint-every", type=int, help="also checkpoint every N steps")
     add("--eval-every", type=int, help="evaluate the test set every N epochs (default 1; always after the last)")
     add("--seed", type=int, default=0)
@@ -137,7 +140,7 @@ def _configs(args):
     from ..train import OptimizerSpec, TrainConfig
 
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, grad_clip=args.grad_clip,
-                         amp=args.amp, compile=args.compile, checkpoint_every=args.checkpoint_every,
+                         amp=args.amp, compile=args.compile, cuda_graph=args.cuda_graph, checkpoint_every=args.checkpoint_every,
                          time_budget=args.time_budget, progress=not args.no_progress, eval_every=args.eval_every)
     optimizer = OptimizerSpec(name=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
                               transform_lr=args.transform_lr, schedule=args.schedule, step_size=args.step_size,
@@ -251,7 +254,7 @@ def _run_speed(args) -> int:
 
     device = str(resolve_device(args.device))
     rows = [training_step_seconds(name, grid=tuple(args.grid), batch=args.batch_size, steps=args.steps, modes=args.modes,
-                                  width=args.width, device=device, amp=args.amp, compile=args.compile,
+                                  width=args.width, device=device, amp=args.amp, compile=args.compile, cuda_graph=args.cuda_graph,
                                   repeats=args.repeats) for name in args.models]
     base = rows[0]["median"]
     for row in rows:

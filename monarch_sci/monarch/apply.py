@@ -6,7 +6,9 @@ Canonical layout (shared/DESIGN.md): R has shape (k, q, p), L has shape (l, s, r
       -transpose-> (..., l, r) -L blocks-> (..., l, s) -transpose, flatten-> (..., s*l)
 
 With k = q = p = l = s = r = m this is the paper's M = P L P^T R. The adjoint runs the same steps
-backwards with conjugate-transposed blocks. All paths agree to rounding; tests pin that.
+backwards with conjugate-transposed blocks (``conj_physical``, so the factors' gradients come back as
+plain tensors rather than lazy conjugate views, which foreach ops reject). All paths agree to rounding;
+tests pin that.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ def adjoint_einsum(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.T
     k, q, p, l, s, r = _shapes(R, L)
     batch = x.shape[:-1]
     z = x.reshape(*batch, s, l).transpose(-1, -2)
-    y = torch.einsum("lsr,...ls->...lr", L.conj(), z)
+    y = torch.einsum("lsr,...ls->...lr", torch.conj_physical(L), z)
     y = y.transpose(-1, -2).reshape(*batch, k, q)
-    return torch.einsum("kqp,...kq->...kp", R.conj(), y).reshape(*batch, k * p)
+    return torch.einsum("kqp,...kq->...kp", torch.conj_physical(R), y).reshape(*batch, k * p)
 
 
 def _blocks(x: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
@@ -61,9 +63,9 @@ def adjoint_bmm(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.Tens
     k, q, p, l, s, r = _shapes(R, L)
     batch = x.shape[:-1]
     z = x.reshape(-1, s, l).permute(2, 0, 1)  # (l, B, s)
-    y = _blocks(z, L.conj().transpose(1, 2))  # (l, B, r)
+    y = _blocks(z, torch.conj_physical(L).transpose(1, 2))  # (l, B, r)
     y = y.permute(1, 2, 0).reshape(-1, k, q).transpose(0, 1)  # (k, B, q)
-    out = _blocks(y, R.conj().transpose(1, 2))  # (k, B, p)
+    out = _blocks(y, torch.conj_physical(R).transpose(1, 2))  # (k, B, p)
     return out.transpose(0, 1).reshape(*batch, k * p)
 
 

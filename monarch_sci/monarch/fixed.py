@@ -30,7 +30,7 @@ class Permutation(Stage):
         return self.index.device
 
     def _apply(self, x):
-        return x[..., self.index.to(x.device)]
+        return x.index_select(-1, self.index.to(x.device))
 
     def adjoint(self) -> "Permutation":
         return Permutation(torch.argsort(self.index))
@@ -76,7 +76,7 @@ class Selection(Stage):
     def _apply(self, x):
         index = self.index.to(x.device)
         if not self.adjoint_flag:
-            return x[..., index]
+            return x.index_select(-1, index)
         return x.new_zeros(*x.shape[:-1], self.size).index_copy(-1, index, x)
 
     def adjoint(self) -> "Selection":

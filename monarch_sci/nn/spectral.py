@@ -9,8 +9,9 @@ init the two layers agree to rounding.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 from torch import nn
@@ -111,18 +112,46 @@ class SpectralConv(SpectralConvBase):
         return torch.fft.irfftn(kept.scatter(modes), s=kept.grid, dim=dims, norm=self.fft_norm)
 
 
+def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
+    """D (m, n) applied along ``dim`` of x (..., n, ...) -> (..., m, ...).
+
+    A real x and a complex D take one real GEMM against D's (re, im) columns, not a complex copy of x.
+    """
+    if D.is_complex() and not x.is_complex():
+        m, n = D.shape
+        W = torch.view_as_real(D).permute(1, 0, 2).reshape(n, 2 * m)
+        y = torch.view_as_complex((x.movedim(dim, -1).to(W.dtype) @ W).unflatten(-1, (m, 2)))
+        return y.movedim(-1, dim)
+    D = D.to(torch.promote_types(D.dtype, x.dtype))
+    x = x.to(D.dtype)
+    if dim == -1 or dim == x.ndim - 1:
+        return x @ D.transpose(0, 1)
+    return (D @ x.movedim(dim, -2)).movedim(-2, dim)
+
+
+def real_along(E: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Re(E z) along the last dim of a complex z (..., m) with E (n, m): one real GEMM, (..., n)."""
+    n, m = E.shape
+    W = torch.stack([E.real.transpose(0, 1), -E.imag.transpose(0, 1)], dim=1).reshape(2 * m, n)
+    return torch.view_as_real(z.contiguous()).reshape(*z.shape[:-1], 2 * m) @ W.to(z.real.dtype)
+
+
 class FourierTransforms(nn.Module):
     """Per-dim forward and inverse DFTs restricted to the kept modes, learnable where asked.
 
     kept: the kept modes on the grid; learn: "both", "forward", "inverse" or "none" (fixed ones run
     torch.fft); structure: "M", "MM*" or "(MM*)^2" learnable factors per transform; norm: numpy's
-    fft norm; truncate: compute only the kept frequencies (rows of the DFT's L blocks that hold
-    them, ``transforms.dft_modes``) instead of the full DFT followed by a gather.
+    fft norm; truncate: the learnable transforms compute only the kept frequencies (rows of the
+    DFT's L blocks that hold them, ``transforms.dft_modes``) instead of the full DFT and a gather.
+    materialize: apply each learnable transform as the dense (kept, n) matrix built from its live
+    Monarch factors (one GEMM; gradients flow to the factors) instead of factor by factor. On the
+    small grids of neural operators a GEMM of a few modes beats any factored apply, on GPUs by far;
+    ``cached()`` builds the matrices once for many calls (a rollout).
     Pass one instance to several layers to share the transforms across them.
     """
 
     def __init__(self, kept: KeptModes, learn: str = "both", structure: str = "M", norm: str = "backward",
-                 truncate: bool = True, dtype: torch.dtype = torch.complex64):
+                 truncate: bool = True, materialize: bool = True, dtype: torch.dtype = torch.complex64):
         super().__init__()
         if learn not in LEARN:
             raise MonarchError(f"learn must be one of {LEARN}, got {learn!r}")
@@ -130,7 +159,8 @@ class FourierTransforms(nn.Module):
             raise MonarchError(f"structure must be one of {list(STRUCTURES)}, got {structure!r}")
         if norm not in FFT_NORMS:
             raise MonarchError(f"norm must be one of {FFT_NORMS}, got {norm!r}")
-        self.kept, self.learn, self.structure, self.norm, self.truncate = kept, learn, structure, norm, truncate
+        self.kept, self.learn, self.structure, self.norm = kept, learn, structure, norm
+        self.truncate, self.materialize = truncate, materialize
 
         def build(inverse: bool) -> nn.ModuleList:
             kind = ("idft" if inverse else "dft") + ("-modes" if truncate else "")
@@ -142,40 +172,82 @@ class FourierTransforms(nn.Module):
 
         self.forward_dft = build(inverse=False) if learn in ("both", "forward") else None
         self.inverse_dft = build(inverse=True) if learn in ("both", "inverse") else None
+        self._cache: dict | None = None
 
     @property
     def grid(self) -> tuple[int, ...]:
         return self.kept.grid
+
+    def matrix(self, inverse: bool, i: int) -> torch.Tensor:
+        """The learnable transform along dim i as a dense matrix from its live factors:
+        (kept_i, n_i) forward, (n_i, kept_i) inverse."""
+        if self._cache is not None:
+            return self._cache[inverse, i]
+        D = (self.inverse_dft if inverse else self.forward_dft)[i].to_dense()
+        if not self.truncate:
+            D = D.index_select(1 if inverse else 0, self.kept.indices(i, D.device))
+        return D
+
+    @contextlib.contextmanager
+    def cached(self) -> Iterator["FourierTransforms"]:
+        """Within the block every call uses dense matrices built once (on entry) from the live factors."""
+        if self.materialize:
+            learned = [inverse for inverse, mods in ((False, self.forward_dft), (True, self.inverse_dft)) if mods]
+            self._cache = {(inverse, i): self.matrix(inverse, i) for inverse in learned for i in range(len(self.grid))}
+        try:
+            yield self
+        finally:
+            self._cache = None
 
     def fft(self, x: torch.Tensor, i: int) -> torch.Tensor:
         """Kept DFT coefficients along spatial dim i: (..., n_i, ...) -> (..., kept_i, ...)."""
         dim = i - len(self.grid)
         if self.forward_dft is None:
             spectrum = torch.fft.fft(x, dim=dim, norm=self.norm)
+        elif self.materialize:
+            return dense_along(self.matrix(False, i), x, dim)
         else:
             spectrum = self.forward_dft[i](x, dim=dim)
             if self.truncate:
                 return spectrum
         return spectrum.index_select(dim, self.kept.indices(i, x.device))
 
-    def ifft(self, modes: torch.Tensor, i: int) -> torch.Tensor:
-        """Inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes."""
+    def ifft(self, modes: torch.Tensor, i: int, real: bool = False) -> torch.Tensor:
+        """Inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes
+        (its real part with ``real``)."""
         dim = i - len(self.grid)
-        if self.inverse_dft is not None and self.truncate:
-            return self.inverse_dft[i](modes, dim=dim)
-        size = list(modes.shape)
-        size[dim] = self.grid[i]
-        full = modes.new_zeros(size).index_copy(dim, self.kept.indices(i, modes.device), modes)
-        if self.inverse_dft is None:
-            return torch.fft.ifft(full, dim=dim, norm=self.norm)
-        return self.inverse_dft[i](full, dim=dim)
+        if self.inverse_dft is not None and self.materialize:
+            E = self.matrix(True, i)
+            if real and dim == -1:
+                return real_along(E, modes)
+            out = dense_along(E, modes, dim)
+        elif self.inverse_dft is not None and self.truncate:
+            out = self.inverse_dft[i](modes, dim=dim)
+        else:
+            size = list(modes.shape)
+            size[dim] = self.grid[i]
+            full = modes.new_zeros(size).index_copy(dim, self.kept.indices(i, modes.device), modes)
+            out = torch.fft.ifft(full, dim=dim, norm=self.norm) if self.inverse_dft is None else self.inverse_dft[i](full, dim=dim)
+        return out.real if real else out
+
+
+@contextlib.contextmanager
+def cached_transforms(module: nn.Module) -> Iterator[nn.Module]:
+    """Every ``FourierTransforms`` inside ``module`` builds its dense matrices once for the block
+    (e.g. an autoregressive rollout calling the same layers many times); gradients still reach the
+    Monarch factors, summed over all calls."""
+    with contextlib.ExitStack() as stack:
+        for sub in module.modules():
+            if isinstance(sub, FourierTransforms):
+                stack.enter_context(sub.cached())
+        yield module
 
 
 class MonarchSpectralConv(SpectralConvBase):
     """FNO spectral convolution with learnable Monarch DFTs (exact at init), on a fixed grid.
 
     grid: the spatial sizes the transforms are built for; transforms: a shared ``FourierTransforms``
-    (default: a new one from learn / structure / truncate / fft_norm). Other arguments as
+    (default: a new one from learn / structure / truncate / materialize / fft_norm). Other arguments as
     ``SpectralConvBase``. Forward: kept DFT coefficients along the last dim (real -> complex, the
     rfft modes), then along each other dim; inverse: inverse DFT per dim from the kept modes, and
     along the last dim weight the half spectrum by 1 (zero and Nyquist frequency) or 2 and take the
@@ -184,12 +256,13 @@ class MonarchSpectralConv(SpectralConvBase):
 
     def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], grid: Sequence[int],
                  transforms: FourierTransforms | None = None, learn: str = "both", structure: str = "M",
-                 truncate: bool = True, **options):
+                 truncate: bool = True, materialize: bool = True, **options):
         super().__init__(in_channels, out_channels, modes, **options)
         grid = _tuple(grid, self.ndim, "grid")
         kept = KeptModes(grid, self.negative, self.positive)
         if transforms is None:
-            transforms = FourierTransforms(kept, learn=learn, structure=structure, norm=self.fft_norm, truncate=truncate)
+            transforms = FourierTransforms(kept, learn=learn, structure=structure, norm=self.fft_norm, truncate=truncate,
+                                           materialize=materialize)
         if transforms.kept != kept or transforms.norm != self.fft_norm:
             raise MonarchError(
                 f"shared transforms keep {transforms.kept.shape} modes of grid {transforms.grid} with norm "
@@ -232,4 +305,4 @@ class MonarchSpectralConv(SpectralConvBase):
         n = widest.grid[-1]
         k = torch.arange(widest.positive[-1], device=modes.device)
         hermitian = torch.where((k == 0) | (2 * k == n), 1.0, 2.0)
-        return self.transforms.ifft(modes * hermitian, d - 1).real
+        return self.transforms.ifft(modes * hermitian, d - 1, real=True)

@@ -34,6 +34,7 @@ from torch.utils.data import DataLoader, Dataset
 from ..errors import MonarchError
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .distributed import DistEnv, ResumableSampler, ShardSampler
+from .graphed import GraphedStep
 from .metrics_log import MetricsLog
 from .objective import Objective
 from .optim import OptimizerSpec
@@ -48,7 +49,8 @@ class TrainingDiverged(MonarchError):
 class TrainConfig:
     """epochs; batch_size: global (split over ranks); time_budget: seconds of training after which
     no new epoch starts; checkpoint_every: also checkpoint every that many steps (0: epoch ends only);
-    amp: "off" | "bf16"; compile: torch.compile the model."""
+    amp: "off" | "bf16"; compile: torch.compile the model; cuda_graph: replay forward + backward from
+    a CUDA graph (``GraphedStep``; one process on CUDA)."""
 
     epochs: int = 500
     batch_size: int = 20
@@ -58,6 +60,7 @@ class TrainConfig:
     grad_clip: float | None = None
     amp: str = "off"
     compile: bool = False
+    cuda_graph: bool = False
     checkpoint_every: int = 0
     eval_every: int = 1
     time_budget: float | None = None
@@ -124,6 +127,7 @@ class Trainer:
             ids = [self.env.device.index] if self.env.device.type == "cuda" else None
             net = torch.nn.parallel.DistributedDataParallel(net, device_ids=ids)
         self.net = torch.compile(net) if self.config.compile else net
+        self._graphed = self._graphed_step() if self.config.cuda_graph else None
         self.sampler = ResumableSampler(len(train_set), self.env, shuffle=True, seed=self.config.seed)
         self.log = MetricsLog(self.out_dir, enabled=self.env.is_main, meta=self._meta())
         self.epoch = self.step_in_epoch = self.global_step = 0
@@ -251,20 +255,36 @@ class Trainer:
         self._end_epoch()
         return True
 
-    def _step(self, batch) -> tuple[float, int]:
+    def _graphed_step(self) -> GraphedStep:
+        if self.env.distributed or self.env.device.type != "cuda":
+            raise MonarchError(
+                f"cuda_graph needs one process on a CUDA device, got {self.env.world_size} process(es) on "
+                f"{self.env.device}; turn it off for CPU and torchrun runs"
+            )
+        return GraphedStep(list(self.model.parameters()), self._forward_backward)
+
+    def _forward_backward(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-sample losses (b,) and the gradient norm (after clipping to ``grad_clip``)."""
         cfg, env = self.config, self.env
         with autocast(cfg.amp, env.device):
             losses = self.objective.losses(self.net, batch)
-        local = losses.sum()
         if cfg.loss_reduction == "sum":  # DDP averages gradients; scale so they are the global sum
-            objective = local * env.world_size
+            objective = losses.sum() * env.world_size
         else:
             objective = losses.mean()
-        self.optimizer.zero_grad(set_to_none=True)
         objective.backward()
         params = [p for p in self.model.parameters() if p.grad is not None]
-        norm = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip if cfg.grad_clip else math.inf)
-        bad = (~torch.isfinite(local.detach())) | (~torch.isfinite(norm))
+        return losses.detach(), torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip if cfg.grad_clip else math.inf)
+
+    def _step(self, batch) -> tuple[float, int]:
+        env = self.env
+        if self._graphed is not None:
+            losses, norm = self._graphed(batch)
+        else:
+            self.optimizer.zero_grad(set_to_none=True)
+            losses, norm = self._forward_backward(batch)
+        local = losses.sum()
+        bad = (~torch.isfinite(local)) | (~torch.isfinite(norm))
         stats = env.all_sum(torch.stack([local.detach().float(), torch.tensor(float(len(losses)), device=local.device),
                                          bad.float()]))
         loss_sum, count, nonfinite = stats.tolist()

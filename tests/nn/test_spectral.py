@@ -1,8 +1,11 @@
+import contextlib
+
 import pytest
 import torch
 
 from monarch_sci import MonarchError
 from monarch_sci.nn import FourierTransforms, KeptModes, MonarchSpectralConv, SpectralConv
+from monarch_sci.nn.spectral import cached_transforms
 
 
 def original_fno_2d(x, w1, w2, m1, m2):
@@ -38,6 +41,32 @@ def test_monarch_equals_fft_version_at_init(grid, modes, norm, truncate, gen):
     x = torch.randn(2, 3, *grid, generator=gen)
     a, b = fft(x), monarch(x)
     assert (a - b).abs().max() <= 1e-5 * a.abs().max()
+
+
+@pytest.mark.parametrize("grid,modes", [((16, 16), (4, 4)), ((15, 17), (5, 6)), ((64,), (16,)), ((8, 10, 12), (3, 3, 4))])
+@pytest.mark.parametrize("truncate", [True, False])
+def test_materialized_transforms_match_the_factored_apply(grid, modes, truncate, gen):
+    """Dense matrices from the live factors (per call and cached for several calls) = factor-by-factor
+    apply, in values and in the gradients of the factors, after the factors moved off the DFT."""
+    torch.manual_seed(0)
+    dense = MonarchSpectralConv(3, 2, modes, grid, structure="MM*", truncate=truncate, bias=True)
+    for p in dense.transforms.parameters():
+        p.data += 0.1 * torch.randn_like(p)
+    factored = MonarchSpectralConv(3, 2, modes, grid, structure="MM*", truncate=truncate, bias=True,
+                                   materialize=False)
+    factored.load_state_dict(dense.state_dict())
+    x = torch.randn(2, 3, *grid, generator=gen)
+    results = []
+    for layer, cache in ((factored, False), (dense, False), (dense, True)):
+        layer.zero_grad()
+        with cached_transforms(layer) if cache else contextlib.nullcontext():
+            y = layer(x) + layer(x).square()  # two calls: the cached matrices serve both
+        y.sum().backward()
+        results.append((y.detach(), [p.grad.clone() for p in layer.transforms.parameters()]))
+    (y0, g0), *rest = results
+    for y, g in rest:
+        assert (y - y0).abs().max() <= 1e-5 * y0.abs().max()
+        assert all((a - b).abs().max() <= 1e-4 * b.abs().max() for a, b in zip(g, g0))
 
 
 def test_truncated_transforms_compute_fewer_rows():

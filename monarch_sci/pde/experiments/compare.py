@@ -49,8 +49,9 @@ def compare(
 ) -> dict:
     """Train ``models`` on ``source`` and compare them; ``options[name]`` holds per-model build options.
 
-    jobs > 1 (single process, CPU): train up to ``jobs`` models at once in worker processes, each with
-    torch's threads split evenly (2 cores: FNO and Monarch-NO side by side, one thread each).
+    jobs > 1 (single process): train up to ``jobs`` models at once in worker processes — on CPU with
+    torch's threads split evenly (2 cores: FNO and Monarch-NO side by side, one thread each), on CUDA
+    one model per visible GPU in turn (2 GPUs: FNO on cuda:0 and Monarch-NO on cuda:1 at once).
     """
     config, optimizer, env = config or TrainConfig(), optimizer or OptimizerSpec(), env or DistEnv()
     options = options or {}
@@ -85,8 +86,8 @@ def compare(
         echo(
             f"training {', '.join(models)} on {data.source} ({data.info['n_train']} train / {data.info['n_test']} test) ..."
         )
-    if jobs > 1 and not env.distributed and env.device.type == "cpu":
-        results, modules = _train_in_workers(runs, jobs)
+    if jobs > 1 and not env.distributed:
+        results, modules = _train_in_workers(runs, jobs, env.device)
     else:
         results, modules = {}, {}
         for run in runs:
@@ -162,20 +163,27 @@ def _worker(run) -> dict:
     return result
 
 
-def _train_in_workers(runs, jobs: int) -> tuple[dict, dict]:
-    """Train runs in ``jobs`` spawned processes; the trained modules are read back from their checkpoints."""
+def _train_in_workers(runs, jobs: int, device: torch.device) -> tuple[dict, dict]:
+    """Train runs in ``jobs`` spawned processes; the trained modules are read back from their checkpoints.
+
+    CPU: torch's threads split evenly; CUDA: run i on visible GPU i mod (number of GPUs).
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from .run import load_trained
 
     threads = max(1, torch.get_num_threads() // jobs)
+    if device.type == "cuda":
+        gpus = torch.cuda.device_count()
+        runs = [(*run[:6], replace(run[6], device=torch.device("cuda", i % gpus), local_rank=i % gpus), *run[7:])
+                for i, run in enumerate(runs)]
     runs = [(*run, threads) for run in runs]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(jobs, len(runs)), mp_context=context) as pool:
         done = list(pool.map(_worker, runs))
     results = {run[0]: result for run, result in zip(runs, done)}
-    modules = {run[0]: load_trained(Path(run[2]) / "checkpoint.pt")[0] for run in runs}
+    modules = {run[0]: load_trained(Path(run[2]) / "checkpoint.pt", device=device)[0] for run in runs}
     return results, modules
 
 

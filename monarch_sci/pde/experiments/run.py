@@ -119,7 +119,7 @@ def train_model(
         "data": data.info,
         "parameters": counts,
     }
-    if env.device.type == "cuda":
+    if env.device.type == "cuda" and torch.cuda.is_initialized():  # before CUDA starts the peak is zero anyway
         torch.cuda.reset_peak_memory_stats(env.device)
     objective = objective_for(data.kind, loss, len(data.grid))
     trainer = Trainer(model, objective, data.train, data.test, optimizer, config, out_dir, env, callbacks, meta)

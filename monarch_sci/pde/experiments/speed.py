@@ -1,7 +1,7 @@
 """Training-step time of a registered model on random data (for the benchmark suite and protocols).
 
 One step = forward through the rollout, relative-L2 loss summed over the batch, backward, Adam step:
-exactly what ``Trainer`` does per batch. Returns the median over ``repeats`` timed steps after
+exactly what ``Trainer`` does per batch (eager, torch.compile'd, or replayed from a CUDA graph). Returns the median over ``repeats`` timed steps after
 ``warmup`` untimed ones (CUDA-synchronized), so the ratio of two models at the same width and modes
 is the "Monarch-NO vs FNO" entry.
 
@@ -16,6 +16,7 @@ import time
 import torch
 
 from ...train import OptimizerSpec
+from ...train.graphed import GraphedStep
 from ...train.precision import autocast
 from ..models import Rollout, build_model, model_entry
 
@@ -31,6 +32,7 @@ def training_step_seconds(
     device: str = "cpu",
     amp: str = "off",
     compile: bool = False,
+    cuda_graph: bool = False,
     warmup: int = 3,
     repeats: int = 10,
     seed: int = 0,
@@ -53,11 +55,20 @@ def training_step_seconds(
         torch.randn(batch, steps, *grid, generator=g).to(dev),
     )
 
-    def step():
+    def forward_backward(batch):
         with autocast(amp, dev):
-            loss = objective.losses(net, batch_data).sum()
-        optimizer.zero_grad(set_to_none=True)
+            loss = objective.losses(net, batch).sum()
         loss.backward()
+        return loss.detach()
+
+    graphed = GraphedStep(list(model.parameters()), forward_backward) if cuda_graph else None
+
+    def step():
+        if graphed is not None:
+            graphed(batch_data)
+        else:
+            optimizer.zero_grad(set_to_none=True)
+            forward_backward(batch_data)
         optimizer.step()
 
     def sync():
@@ -86,4 +97,5 @@ def training_step_seconds(
         "width": width,
         "amp": amp,
         "compile": compile,
+        "cuda_graph": cuda_graph,
     }

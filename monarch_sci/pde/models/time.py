@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ...errors import MonarchError
+from ...nn.spectral import cached_transforms
 
 
 def _check_frames(x: torch.Tensor, in_frames: int, ndim: int, who: str) -> None:
@@ -41,10 +42,11 @@ class Autoregressive(nn.Module):
         if steps < 1:
             raise MonarchError(f"steps must be >= 1, got {steps}")
         window, out = frames, []
-        for _ in range(steps):
-            nxt = self.trunk(window)
-            out.append(nxt)
-            window = torch.cat([window[:, 1:], nxt.to(window.dtype)], dim=1)
+        with cached_transforms(self.trunk):  # learned Monarch DFTs: dense matrices built once per rollout
+            for _ in range(steps):
+                nxt = self.trunk(window)
+                out.append(nxt)
+                window = torch.cat([window[:, 1:], nxt.to(window.dtype)], dim=1)
         return torch.cat(out, dim=1)
 
 
