@@ -6,17 +6,19 @@ loss summed over the batch, trained through the rollout), 1000 train / 200 test,
 schedule compressed to the epoch budget (x0.5 every epochs / 5). Training resumes from the run
 directory, so a command cut short (time limit, SIGTERM) is continued by running it again.
 
-On one H200 (commands of at most 10 minutes; each rerun continues where the last stopped):
+On H200s (commands of at most 10 minutes; each rerun continues where the last stopped):
 
-    monarch-sci data generate ns-v1e-3 --device cuda --out out/ns-v1e-3.h5     # rerun until done
-    timeout -s TERM 570 monarch-sci fno compare --protocol ns-v1e-3-h200 \
-        --out results/ns-v1e-3-h200 --checkpoint-every 10 --no-progress        # rerun until the table prints
-    monarch-sci fno speed --device cuda --out results/ns-v1e-3-h200/speed.json  # step-time ratio, same width/modes
+    monarch-sci data generate ns-v1e-3 --device cuda --set scheme=heun dt=5e-3 --out out/ns3.h5  # 141 s
+    monarch-sci fno compare --protocol ns-v1e-3-h200 --data out/ns3.h5 --jobs 2 \
+        --out results/ns-v1e-3-h200                       # 2 GPUs: both models at once, ~4 min
+    monarch-sci fno speed --device cuda --cuda-graph      # step-time ratio at the same width and modes
 
-and the same with ns-v1e-5 / ns-v1e-5-h200. The full paper protocol is ``--protocol ns-v1e-3-paper``
-(500 epochs). Two GPUs: ``torchrun --nproc_per_node=2 -m monarch_sci.cli.main fno train --data
-out/ns-v1e-3.h5 --model fno2d-time --epochs 3 --n-train 1000 --n-test 200 --out runs/ddp2``
-against the same without torchrun; the ratio of ``seconds_per_epoch`` in result.json is the speedup.
+(without the ``--set`` option the recipe's published Euler dt = 1e-4 scheme takes ~42 minutes; see
+results/pde_data.md), and the same with ns-v1e-5 (``--set scheme=heun dt=1e-3``) / ns-v1e-5-h200.
+The full paper protocol is ``--protocol ns-v1e-3-paper`` (500 epochs). Two GPUs, data parallel:
+``torchrun --nproc_per_node=2 -m monarch_sci.cli.main fno train --data out/ns3.h5 --model fno2d-time
+--epochs 3 --n-train 1000 --n-test 200 --out runs/ddp2`` against the same without torchrun; the
+ratio of ``seconds_per_epoch`` in result.json is the speedup (CUDA graphs are single-process).
 """
 
 from __future__ import annotations
