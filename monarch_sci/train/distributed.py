@@ -53,6 +53,8 @@ class DistEnv:
         """Pick the device (cuda:local_rank when CUDA is there and asked for) and join the group."""
         local_rank = rank if local_rank is None else local_rank
         dev = resolve_device(device, local_rank)
+        if dev.type == "cuda":  # NCCL collectives (barrier, all_gather_object) use the current device
+            torch.cuda.set_device(dev)
         if world_size > 1 and not dist.is_initialized():
             backend = "nccl" if dev.type == "cuda" else "gloo"
             dist.init_process_group(backend, init_method=init_method, rank=rank, world_size=world_size)
