@@ -23,28 +23,7 @@ from typing import Callable, Sequence
 import torch
 
 from ..errors import MonarchError
-
-
-def _tensors(batch) -> list[torch.Tensor]:
-    if isinstance(batch, torch.Tensor):
-        return [batch]
-    if isinstance(batch, dict):
-        return [t for v in batch.values() for t in _tensors(v)]
-    if isinstance(batch, (tuple, list)):
-        return [t for v in batch for t in _tensors(v)]
-    return []
-
-
-def _clone(batch):
-    if isinstance(batch, torch.Tensor):
-        return batch.clone()
-    if isinstance(batch, dict):
-        return {k: _clone(v) for k, v in batch.items()}
-    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
-        return type(batch)(*(_clone(v) for v in batch))
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(_clone(v) for v in batch)
-    return batch
+from .batches import map_tensors, tensors
 
 
 class GraphedStep:
@@ -67,14 +46,14 @@ class GraphedStep:
 
     @staticmethod
     def _key(batch) -> tuple:
-        return tuple((tuple(t.shape), t.dtype, t.device) for t in _tensors(batch))
+        return tuple((tuple(t.shape), t.dtype, t.device) for t in tensors(batch))
 
     def __call__(self, batch):
         key = self._key(batch)
         if key not in self._graphs:
             self._graphs[key] = self._capture(batch)
         graph, inputs, outputs = self._graphs[key]
-        for static, new in zip(_tensors(inputs), _tensors(batch)):
+        for static, new in zip(tensors(inputs), tensors(batch)):
             static.copy_(new, non_blocking=True)
         graph.replay()
         return outputs
@@ -87,7 +66,7 @@ class GraphedStep:
             return self._capture_on_device(batch)
 
     def _capture_on_device(self, batch) -> tuple:
-        inputs = _clone(batch)
+        inputs = map_tensors(torch.clone, batch)
         for p in self.params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
