@@ -5,6 +5,11 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+EXPECTED = {"explore_transforms", "mri", "navier_stokes"}  # the notebooks the README lists
+
+
+def test_the_readme_notebooks_are_all_here():
+    assert EXPECTED <= {p.stem for p in NOTEBOOKS}
 
 
 def test_notebooks_are_stored_without_outputs():

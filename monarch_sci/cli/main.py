@@ -11,6 +11,7 @@ from . import bench as bench_cmd
 from . import data as data_cmd
 from . import fno as fno_cmd
 from . import mri as mri_cmd
+from . import quickstart as quickstart_cmd
 from . import transforms as transforms_cmd
 
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"monarch-sci {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    quickstart_cmd.register(commands)
     transforms_cmd.register(commands)
     data_cmd.register(commands)
     fno_cmd.register(commands)
