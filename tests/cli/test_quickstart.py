@@ -7,7 +7,7 @@ import pytest
 
 from monarch_sci import MonarchError
 from monarch_sci.cli.main import main
-from monarch_sci.cli.quickstart import MODELS, VARIANTS, quickstart
+from monarch_sci.pde.experiments.quickstart import MODELS, VARIANTS, quickstart
 
 
 @pytest.fixture(scope="module")
