@@ -18,7 +18,7 @@ import sys
 _DEFAULTS = {"epochs": 500, "batch_size": 20, "device": "auto", "modes": None, "width": None,
              "n_train": None, "n_test": None, "steps": None, "eval_every": 1, "time_budget": None, "threads": None,
              "checkpoint_every": 0, "jobs": 1, "lr": 1e-3, "schedule": "step", "transform_lr": None,
-             "cuda_graph": False}
+             "cuda_graph": False, "learn": None, "structure": None}
 
 
 def register(commands) -> None:

@@ -3,7 +3,11 @@
 Any command-line flag given explicitly overrides the protocol's value. The H200 protocols are the
 issue's measurement: FNO-2D settings (modes 12, width 20, Adam 1e-3, weight decay 1e-4, batch 20,
 loss summed over the batch, trained through the rollout), 1000 train / 200 test, the paper's step
-schedule compressed to the epoch budget (x0.5 every epochs / 5). Training resumes from the run
+schedule compressed to the epoch budget (x0.5 every epochs / 5). Monarch-NO learns its forward DFTs
+as M M* factors at a tenth of the learning rate: the best of the CPU ablation in
+results/ns-v1e-3-small-cpu/README.md, not yet run on a GPU. Learning both transforms as single M
+factors lost to FNO there (1.20x at a tenth of the rate, 1.65x at half of it) and on the H200, where
+the first run learned them at the full rate (1.11x, results/ns-v1e-3-h200). Training resumes from the run
 directory, so a command cut short (time limit, SIGTERM) is continued by running it again.
 
 On H200s (commands of at most 10 minutes; each rerun continues where the last stopped):
@@ -59,6 +63,9 @@ PROTOCOLS: dict[str, dict] = {
         "width": 20,
         "eval_every": 5,
         "cuda_graph": True,
+        "learn": "forward",
+        "structure": "MM*",
+        "transform_lr": 1e-4,
         "device": "cuda",
     },
     "ns-v1e-5-h200": {
@@ -74,6 +81,9 @@ PROTOCOLS: dict[str, dict] = {
         "width": 20,
         "eval_every": 5,
         "cuda_graph": True,
+        "learn": "forward",
+        "structure": "MM*",
+        "transform_lr": 1e-4,
         "device": "cuda",
     },
     "ns-v1e-3-paper": {
@@ -89,6 +99,9 @@ PROTOCOLS: dict[str, dict] = {
         "width": 20,
         "eval_every": 5,
         "cuda_graph": True,
+        "learn": "forward",
+        "structure": "MM*",
+        "transform_lr": 1e-4,
         "device": "cuda",
     },
     "ns-v1e-5-paper": {
@@ -104,6 +117,9 @@ PROTOCOLS: dict[str, dict] = {
         "width": 20,
         "eval_every": 5,
         "cuda_graph": True,
+        "learn": "forward",
+        "structure": "MM*",
+        "transform_lr": 1e-4,
         "device": "cuda",
     },
 }
