@@ -3,8 +3,10 @@
 For each volume: its slices (retrospectively masked with ``mask_func`` and fastMRI's per-volume
 seed, or the file's own 'mask' for test files, or fully sampled), coil maps (ESPIRiT from the
 fully sampled center, or the file's 'sensitivity_maps'), the method from
-:data:`~monarch_sci.mri.baselines.RECONSTRUCTIONS`, |·| and a center crop to the header's recon
-size; written as ``out_dir/<same name>`` with a 'reconstruction' dataset, plus a PNG preview.
+:data:`~monarch_sci.mri.baselines.RECONSTRUCTIONS` (or a trained model: any callable
+``method(kspace, mask, maps) -> images (S, H, W)`` with attributes ``name`` and ``needs_maps``,
+e.g. ``mri.training.Reconstructor``), |·| and a center crop to the header's recon size; written as
+``out_dir/<same name>`` with a 'reconstruction' dataset, plus a PNG preview.
 """
 
 from __future__ import annotations
@@ -72,17 +74,24 @@ def reconstruct_file(
     device: str | torch.device = "cpu",
     **options,
 ) -> dict:
-    """Reconstruct one file; returns {'reconstruction': (S, h, w) float32, 'target', 'mask', ...}."""
-    if method not in RECONSTRUCTIONS:
+    """Reconstruct one file; returns {'reconstruction': (S, h, w) float32, 'target', 'mask', ...}.
+
+    method: a name in RECONSTRUCTIONS, or a callable (kspace, mask, maps) -> images (see above)."""
+    learned = callable(method)
+    if not learned and method not in RECONSTRUCTIONS:
         raise MonarchError(f"unknown reconstruction method {method!r}; valid methods: {', '.join(RECONSTRUCTIONS)}")
+    needs_maps = getattr(method, "needs_maps", True) if learned else NEEDS_MAPS[method]
     path = Path(path)
     ds = SliceDataset([path], mask_func=mask_func)
     batch = collate_slices([ds[i] for i in range(len(ds))])
     kspace, mask = batch.kspace.to(device), batch.mask.to(device)
     start = time.perf_counter()
-    coil_maps = volume_maps(path, kspace, mask, maps).to(device) if NEEDS_MAPS[method] else None
+    coil_maps = volume_maps(path, kspace, mask, maps).to(device) if needs_maps else None
     maps_seconds = time.perf_counter() - start
-    images = reconstruct(method, kspace, mask.to(torch.float32), coil_maps, **options)
+    if learned:
+        images = method(kspace, mask.to(torch.float32), coil_maps)
+    else:
+        images = reconstruct(method, kspace, mask.to(torch.float32), coil_maps, **options)
     h, w = (int(v) for v in batch.crop_size[0])
     crop = (min(h, images.shape[-2]), min(w, images.shape[-1]))
     recon = center_crop(images.abs(), crop).float().cpu().numpy()
@@ -101,7 +110,7 @@ def reconstruct_file(
 def reconstruct_dir(
     data_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
-    method: str,
+    method,
     mask_func: MaskFunc | None = None,
     maps: str = "espirit",
     device: str | torch.device = "cpu",
@@ -115,11 +124,12 @@ def reconstruct_dir(
 
     out_dir = Path(out_dir)
     files = list_volumes(data_dir)
+    label = getattr(method, "name", "model") if callable(method) else method
     results = []
-    for path in tqdm(files, desc=f"recon {method}", unit="volume", disable=not progress):
+    for path in tqdm(files, desc=f"recon {label}", unit="volume", disable=not progress):
         out = reconstruct_file(path, method, mask_func, maps, device, **options)
         recon, target = out["reconstruction"], out["target"]
-        write_reconstruction(out_dir / path.name, recon, attrs={"method": method, "options": json.dumps(options, default=str)})
+        write_reconstruction(out_dir / path.name, recon, attrs={"method": label, "options": json.dumps(options, default=str)})
         row = {k: out[k] for k in ("acceleration", "num_low_frequencies", "seconds", "maps_seconds")}
         row["file"] = path.name
         if target is not None and target.shape[-2:] == recon.shape[-2:]:
@@ -131,7 +141,7 @@ def reconstruct_dir(
             panels = {}
             if target is not None and target.shape[-2:] == recon.shape[-2:]:
                 panels["target"] = target[mid]
-            panels[method] = recon[mid]
+            panels[label] = recon[mid]
             if "target" in panels:
                 panels["|error|"] = np.abs(target[mid] - recon[mid])
             title = f"{path.name} slice {mid}, R = {out['acceleration']:.2f}"
