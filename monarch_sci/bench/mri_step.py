@@ -24,15 +24,14 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 
 import torch
 
 from ..errors import MonarchError
+from .timing import time_step
 
 PAIRS = {
     "msense": (("msense", {"learn": "inverse"}), ("msense", {"learn": "none"})),
@@ -79,20 +78,7 @@ def step_seconds(name: str, options: dict, shape=(320, 320), coils: int = 15, ba
         if optimizer is not None:
             optimizer.step()
 
-    def sync():
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-
-    for _ in range(warmup):
-        step()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        sync()
-        times.append(time.perf_counter() - start)
-    return {"model": name, "options": options, "median": statistics.median(times), "min": min(times), "times": times,
+    return {"model": name, "options": options, **time_step(step, dev, warmup, repeats),
             "parameters": sum(p.numel() for p in params)}
 
 

@@ -10,11 +10,10 @@ is the "Monarch-NO vs FNO" entry.
 
 from __future__ import annotations
 
-import statistics
-import time
 
 import torch
 
+from ...bench.timing import time_step
 from ...train import OptimizerSpec
 from ...train.graphed import GraphedStep
 from ...train.precision import autocast
@@ -71,24 +70,9 @@ def training_step_seconds(
             forward_backward(batch_data)
         optimizer.step()
 
-    def sync():
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-
-    for _ in range(warmup):
-        step()
-    sync()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        sync()
-        times.append(time.perf_counter() - start)
     return {
         "model": name,
-        "median": statistics.median(times),
-        "min": min(times),
-        "times": times,
+        **time_step(step, dev, warmup, repeats),
         "device": str(dev),
         "batch": batch,
         "steps": steps,
