@@ -1,11 +1,11 @@
 """Fused GPU kernels (Triton) for one Monarch factor, behind ``monarch_apply(impl="auto")``.
 
 Both block-diagonal multiplies and both permutations of M = P_out L P_mid R run in Triton kernels
-whose loads and stores follow the permutations, so no permuted copy is ever made. The forward is one
-persistent launch: batch chunks pass through a ring of scratch slots sized to stay in L2 (the
-intermediate of a chunk lives on chip and in L2, never as a full (B, n) tensor in memory). The
-backward recomputes the intermediate instead of storing it: three kernel launches plus two batched
-matmuls for the weight gradients.
+whose loads and stores follow the permutations, so no permuted copy is ever made: the R stage writes
+its output feature-major (batch contiguous), the L stage is one 2-D tensor-core dot per block on that
+layout, and a tile transpose returns the batch-major result (three launches). The backward recomputes
+the intermediate instead of storing it: a transpose of the output gradient, the two transposed
+stages, and two batched matmuls for the weight gradients.
 
 Supported (``fused_supported``): CUDA tensors of float32 (TF32 when
 ``torch.backends.cuda.matmul.allow_tf32`` is set, else 3xTF32, which matches float32 to ~1e-6),
@@ -57,11 +57,13 @@ def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     return _triton_available() and _capable(index)
 
 
-def fused_preferred(batch: int, n: int, is_complex: bool, needs_grad: bool) -> bool:
+def fused_preferred(batch: int, n: int, needs_grad: bool) -> bool:
     """Whether the fused kernels beat the torch bmm path, as measured on an H200
-    (results/bench_h200*.json): real dtypes only (complex64 is slower than bmm), at least 1024 rows,
-    and n = max(n_in, n_out) >= 1024 for inference, >= 2048 when gradients are needed."""
-    return not is_complex and batch >= 1024 and n >= (2048 if needs_grad else 1024)
+    (results/bench_h200*.json, real and complex64): at least 1024 rows, and n = max(n_in, n_out) >=
+    1024 for inference, >= 2048 when gradients are needed. Below that the kernels still take less
+    device time, but their launch overhead (about 150 us a forward, 800 us a forward + backward from
+    Python) exceeds the bmm path's whole time unless the step is replayed from a CUDA graph."""
+    return batch >= 1024 and n >= (2048 if needs_grad else 1024)
 
 
 def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
@@ -72,7 +74,7 @@ def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     k, _, p = R.shape
     l, s, _ = L.shape
     needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
-    return fused_preferred(x.numel() // x.shape[-1], max(k * p, s * l), x.dtype.is_complex, needs_grad)
+    return fused_preferred(x.numel() // x.shape[-1], max(k * p, s * l), needs_grad)
 
 
 def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False,

@@ -29,10 +29,9 @@ def _pow2(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
 
 
-def _groups(count: int, tiles: int, target: int, cap: int | None = None) -> int:
-    """Largest divisor g of count (at most cap) with tiles * count / g >= target; at least 1."""
-    ok = [g for g in range(1, count + 1) if count % g == 0 and tiles * count // g >= target and g <= (cap or count)]
-    return max(ok, default=1)
+def _groups(count: int, tiles: int, target: int) -> int:
+    """Largest divisor g of count with tiles * count / g >= target programs; at least 1."""
+    return max((g for g in range(1, count + 1) if count % g == 0 and tiles * count // g >= target), default=1)
 
 
 def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
@@ -43,7 +42,9 @@ def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
 
 @functools.lru_cache(maxsize=256)
 def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
-    """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E))."""
+    """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E)); the
+    feature-major L-stage and transpose tiles are the best of a sweep on an H200
+    (results/kernels_notes.md)."""
     k, q, p, l, s, r, E = dims
     PW, QW, RW, SW = E * p, E * q, E * r, E * s
     kmax = 128 if itemsize == 2 else 64
@@ -52,30 +53,13 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
         BN, BK = min(max(16, _pow2(n_out)), 128), min(max(16, _pow2(n_in)), kmax)
         BM = 128 if BN <= 64 else 64
         return {"BM": BM, "BN": BN, "BK": BK, "warps": 8 if BM * BN >= 8192 else 4,
-                "stages": _stages(n_out, n_in, BN, BK, 3)}
+                "stages": _stages(n_out, n_in, BN, BK, 3), "KG": _groups(k, -(-batch // BM), 4 * sms)}
 
-    def gathered(n_out: int, n_in: int) -> dict:  # GL blocks at once (3-D dots): runs of GL*E in z
-        GL = min(_pow2(l), max(1, (16 if E == 1 else 32) // (E * itemsize)))
-        BN = min(max(16, _pow2(n_out)), 64)
-        BK = 16 if _pow2(n_in) <= 64 else 32  # several steps of a pipelined loop
-        BM = 16 if E == 2 else max(16, min(64, _pow2(16384 // (GL * BN) + 1) // 2))
-        return {"BM": BM, "GL": GL, "BN": BN, "BK": BK, "warps": 4, "stages": 3}
-
-    cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW), "s2": gathered(SW, RW), "s2a": gathered(RW, SW)}
-    for name, count in (("s1", k), ("s1a", k)):
-        cfg[name]["KG"] = _groups(count, -(-batch // cfg[name]["BM"]), 4 * sms)
-    for name in ("s2", "s2a"):
-        c = cfg[name]
-        c["NG"] = _groups(-(-l // c["GL"]), -(-batch // c["BM"]), 4 * sms)
-    # persistent forward: chunks of BC rows whose intermediate (a slot) takes about 8 MB
-    bm = max(cfg["s1"]["BM"], cfg["s2"]["BM"])
-    per_row = k * QW * itemsize
-    BC = max(bm, min((8 << 20) // per_row // bm * bm, -(-batch // bm) * bm))
-    tiles1 = BC // cfg["s1"]["BM"]
-    KG = _groups(k, tiles1, sms if batch > BC else 2 * sms, max(1, 65536 // (cfg["s1"]["BM"] * PW * itemsize)))
-    cfg["fused"] = {"BC": BC, "NSLOT": 3, "KG": KG, "NG": 1, "PER_SM": 2, "warps": 8,
-                    "stages": min(3, cfg["s1"]["stages"])}
-    cfg["mode"], cfg["sms"] = "fused", sms
+    wide = max(RW, SW) > 64
+    cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW),
+           "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
+                  "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
+           "tr": {"T": 128, "warps": 8}}
     return cfg
 
 
@@ -87,22 +71,24 @@ def _precision(dtype: torch.dtype) -> str:
 
 
 def _forward(x2, WR, WL, dims, cfg, prec):
-    if cfg["mode"] == "fused":
-        return tk.fused_forward(x2, WR, WL, dims, cfg, prec)
     u = tk.stage1(x2, WR, dims, cfg, prec)
-    return tk.stage2(u, WL, x2.shape[0], dims, cfg, prec)
+    return tk.transpose(tk.stage2t(u, WL, dims, cfg, prec), cfg)
 
 
 def _adjoint(x2, WR, WL, dims, cfg, prec):
-    v, _ = tk.stage2_adj(x2, WL, dims, cfg, prec, want_gzt=False)
+    v = tk.stage2t_adj(tk.transpose(x2, cfg), WL, dims, cfg, prec)
     return tk.stage1_adj(v, WR, x2.shape[0], dims, cfg, prec)
 
 
-def _weight_grads(v, gzt, u, xin, dims, B, need_R, need_L):
-    """dR2[kk] = V_kk (E*q, B) @ xin_kk (B, E*p); dL2[ll] = Gzt_ll (E*s, B) @ U_ll^T (B, E*r)."""
+def _weight_grads(v, gt, u, xin, dims, B, need_R, need_L):
+    """dR2[kk] = V_kk (E*q, B) @ xin_kk (B, E*p); dL2[ll] = Gt_ll (E*s, B) @ U_ll^T (B, E*r), where
+    Gt_ll gathers the rows ((ss*l + ll)*E + c) of the transposed output gradient Gt."""
     k, q, p, l, s, r, E = dims
     gR = torch.bmm(v.view(k, q * E, B), xin.view(B, k, p * E).transpose(0, 1)) if need_R else None
-    gL = torch.bmm(gzt.view(l, s * E, B), u.view(l, r * E, B).transpose(1, 2)) if need_L else None
+    gL = None
+    if need_L:
+        g_blocks = gt.view(s, l, E, B).permute(1, 0, 2, 3).reshape(l, s * E, B)  # a view when E == 1
+        gL = torch.bmm(g_blocks, u.view(l, r * E, B).transpose(1, 2))
     return gR, gL
 
 
@@ -126,18 +112,20 @@ class _MonarchFunction(torch.autograd.Function):
         B = x2.shape[0]
         gx = gR = gL = None
         if not ctx.adjoint:  # y = M x: gx = M^T gy
-            v, gzt = tk.stage2_adj(gy, WL, dims, cfg, prec, want_gzt=need_L)
+            gt = tk.transpose(gy, cfg)
+            v = tk.stage2t_adj(gt, WL, dims, cfg, prec)
             if need_x:
                 gx = tk.stage1_adj(v, WR, B, dims, cfg, prec)
             u = tk.stage1(x2, WR, dims, cfg, prec) if need_L else None
-            gR, gL = _weight_grads(v, gzt, u, x2, dims, B, need_R, need_L)
+            gR, gL = _weight_grads(v, gt, u, x2, dims, B, need_R, need_L)
         else:  # y = M^T x: gx = M gy, weight grads as for M with input gy and output grad x
             u = tk.stage1(gy, WR, dims, cfg, prec) if (need_x or need_L) else None
             if need_x:
-                gx = tk.stage2(u, WL, B, dims, cfg, prec)
+                gx = tk.transpose(tk.stage2t(u, WL, dims, cfg, prec), cfg)
             if need_R or need_L:
-                v, gzt = tk.stage2_adj(x2, WL, dims, cfg, prec, want_gzt=need_L)
-                gR, gL = _weight_grads(v, gzt, u, gy, dims, B, need_R, need_L)
+                gt = tk.transpose(x2, cfg)
+                v = tk.stage2t_adj(gt, WL, dims, cfg, prec)
+                gR, gL = _weight_grads(v, gt, u, gy, dims, B, need_R, need_L)
         return gx, gR, gL, None, None, None
 
 
