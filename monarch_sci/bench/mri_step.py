@@ -63,14 +63,15 @@ def step_seconds(name: str, options: dict, shape=(320, 320), coils: int = 15, ba
     model = build_model(name, tuple(shape), **options).to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=1e-4) if params else None
-    net = torch.compile(model) if compile else model
+    if compile:
+        model.compile()
     kspace, mask, maps, target = _inputs(tuple(shape), coils, batch, dev, seed)
     if not params:
         kspace = kspace.clone().requires_grad_()
 
     def step():
         with autocast(amp, dev):
-            out = net(kspace, mask, maps)
+            out = model(kspace, mask, maps)
         loss = (out.abs().float() - target).abs().mean()
         if optimizer is not None:
             optimizer.zero_grad(set_to_none=True)

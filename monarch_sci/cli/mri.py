@@ -94,7 +94,7 @@ def register(commands) -> None:
     add("--schedule", default="cosine", choices=["step", "cosine", "constant"])
     add("--grad-clip", type=float, help="clip the gradient norm")
     add("--amp", default="off", choices=["off", "bf16"], help="bf16 autocast for the CNNs (physics stays complex64)")
-    add("--compile", action="store_true", help="torch.compile the model")
+    add("--compile", action="store_true", help="torch.compile the model in place")
     add("--checkpoint-every", type=int, default=0, help="also checkpoint every N steps")
     add("--eval-every", type=int, default=1)
     add("--seed", type=int, default=0)

@@ -42,6 +42,7 @@ class GraphedStep:
         if len(devices) != 1 or next(iter(devices)).type != "cuda":
             raise MonarchError(f"CUDA graphs need all parameters on one CUDA device, got {sorted(map(str, devices))}")
         self.compute, self.warmup = compute, warmup
+        self.stream = torch.cuda.Stream(next(iter(devices)))  # warm-up and capture (build DDP on it too)
         self._graphs: dict[tuple, tuple] = {}
 
     @staticmethod
@@ -58,6 +59,11 @@ class GraphedStep:
         graph.replay()
         return outputs
 
+    def release(self) -> None:
+        """Free the captured graphs (the next call captures again)."""
+        torch.cuda.synchronize(self.params[0].device)
+        self._graphs.clear()
+
     def _zero_grads(self) -> None:
         torch._foreach_zero_([p.grad for p in self.params])
 
@@ -70,15 +76,14 @@ class GraphedStep:
         for p in self.params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
-        side = torch.cuda.Stream(self.params[0].device)
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
+        self.stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(self.stream):
             for _ in range(self.warmup):
                 self._zero_grads()
                 self.compute(inputs)
-        torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.current_stream().wait_stream(self.stream)
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
+        with torch.cuda.graph(graph, stream=self.stream):
             self._zero_grads()
             outputs = self.compute(inputs)
         return graph, inputs, outputs

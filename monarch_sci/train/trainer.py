@@ -24,6 +24,7 @@ import math
 import signal
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
@@ -50,8 +51,8 @@ class TrainingDiverged(MonarchError):
 class TrainConfig:
     """epochs; batch_size: global (split over ranks); time_budget: seconds of training after which
     no new epoch starts; checkpoint_every: also checkpoint every that many steps (0: epoch ends only);
-    amp: "off" | "bf16"; compile: torch.compile the model; cuda_graph: replay forward + backward from
-    a CUDA graph (``GraphedStep``; one process on CUDA)."""
+    amp: "off" | "bf16"; compile: ``model.compile()`` (in place; an autoregressive model compiles its
+    trunk); cuda_graph: replay forward + backward (with DDP's all-reduce) from a CUDA graph (``GraphedStep``)."""
 
     epochs: int = 500
     batch_size: int = 20
@@ -111,12 +112,16 @@ class Trainer:
         self.model = model.to(self.env.device)
         self.spec = optimizer or OptimizerSpec()
         self.optimizer, self.scheduler = self.spec.build(self.model, self.config.epochs)
+        if self.config.compile:  # in place: the state dict keeps its keys; models choose what compiles
+            self.model.compile()
+        self._graphed = self._graphed_step() if self.config.cuda_graph else None
         net = self.model
         if self.env.distributed:
             ids = [self.env.device.index] if self.env.device.type == "cuda" else None
-            net = torch.nn.parallel.DistributedDataParallel(net, device_ids=ids)
-        self.net = torch.compile(net) if self.config.compile else net
-        self._graphed = self._graphed_step() if self.config.cuda_graph else None
+            # a DDP whose backward is captured in a CUDA graph is built on the capture stream
+            with torch.cuda.stream(self._graphed.stream) if self._graphed is not None else nullcontext():
+                net = torch.nn.parallel.DistributedDataParallel(net, device_ids=ids)
+        self.net = net
         self.sampler = ResumableSampler(len(train_set), self.env, shuffle=True, seed=self.config.seed)
         self.log = MetricsLog(self.out_dir, enabled=self.env.is_main, meta=self._meta())
         self.epoch = self.step_in_epoch = self.global_step = 0
@@ -140,13 +145,17 @@ class Trainer:
             self.load(self.checkpoint_path)
         status = "finished"
         with _stop_on_signals(self):
-            while self.epoch < self.config.epochs:
-                if not self._run_epoch():
-                    status = "interrupted"
-                    break
-                if self.config.time_budget is not None and self._budget_spent():
-                    status = "budget"
-                    break
+            try:
+                while self.epoch < self.config.epochs:
+                    if not self._run_epoch():
+                        status = "interrupted"
+                        break
+                    if self.config.time_budget is not None and self._budget_spent():
+                        status = "budget"
+                        break
+            finally:  # graphs holding captured NCCL calls make destroy_process_group hang (pytorch#115388)
+                if self._graphed is not None:
+                    self._graphed.release()
         summary = {"status": status, "epoch": self.epoch, "step": self.global_step, "seconds": self.elapsed,
                    "final": self.log.history[-1] if self.log.history else {}}
         self.log.write(summary=summary)
@@ -245,12 +254,10 @@ class Trainer:
         return True
 
     def _graphed_step(self) -> GraphedStep:
-        if self.env.distributed or self.env.device.type != "cuda":
-            raise MonarchError(
-                f"cuda_graph needs one process on a CUDA device, got {self.env.world_size} process(es) on "
-                f"{self.env.device}; turn it off for CPU and torchrun runs"
-            )
-        return GraphedStep(list(self.model.parameters()), self._forward_backward)
+        if self.env.device.type != "cuda":
+            raise MonarchError(f"cuda_graph needs a CUDA device, got {self.env.device}; turn it off for CPU runs")
+        # DDP settles its buckets in the first iterations: capture after 11 eager ones (PyTorch's CUDA-graph notes)
+        return GraphedStep(list(self.model.parameters()), self._forward_backward, warmup=11 if self.env.distributed else 2)
 
     def _forward_backward(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-sample losses (b,) and the gradient norm (after clipping to ``grad_clip``)."""

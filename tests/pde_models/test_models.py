@@ -38,6 +38,23 @@ def test_output_shapes_and_gradients(gen):
     assert build_model("fno3d", grid=(16, 16), steps=5, modes=3, width=4)(torch.randn(1, 10, 16, 16)).shape == (1, 5, 16, 16)
 
 
+def test_autoregressive_compile_compiles_the_trunk_in_place(gen):
+    """model.compile() keeps the state-dict keys and the values and gradients of the eager rollout."""
+    torch.manual_seed(0)
+    eager = build_model("monarch-no2d-time", grid=(16, 16), modes=4, width=8, learn="forward", structure="MM*")
+    compiled = build_model("monarch-no2d-time", grid=(16, 16), modes=4, width=8, learn="forward", structure="MM*")
+    compiled.load_state_dict(eager.state_dict())
+    compiled.compile()
+    assert list(compiled.state_dict()) == list(eager.state_dict())
+    x = torch.randn(2, 10, 16, 16, generator=gen)
+    ya, yb = eager(x, steps=3), compiled(x, steps=3)
+    assert (ya - yb).abs().max() <= 1e-5 * ya.abs().max()
+    ya.square().sum().backward()
+    yb.square().sum().backward()
+    for (name, a), b in zip(eager.named_parameters(), compiled.parameters()):
+        assert torch.allclose(a.grad, b.grad, rtol=1e-4, atol=1e-6 * a.grad.abs().max().item()), name
+
+
 def test_persistence_repeats_the_last_frame(gen):
     x = torch.randn(2, 10, 8, 8, generator=gen)
     y = Persistence()(x, steps=3)

@@ -11,8 +11,8 @@ from tests.train.test_trainer import make_trainer
 CUDA = torch.cuda.is_available()
 
 
-def test_cuda_graph_needs_one_cuda_process(tmp_path):
-    with pytest.raises(MonarchError, match="cuda_graph needs one process on a CUDA device"):
+def test_cuda_graph_needs_cuda(tmp_path):
+    with pytest.raises(MonarchError, match="cuda_graph needs a CUDA device, got cpu"):
         make_trainer(tmp_path, cuda_graph=True)
 
 

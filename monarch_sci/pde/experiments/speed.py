@@ -46,7 +46,8 @@ def training_step_seconds(
         dev
     )
     optimizer, _ = OptimizerSpec().build(model, epochs=1)
-    net = torch.compile(model) if compile else model
+    if compile:
+        model.compile()
     objective = Rollout(per_step=kind != "space-time")
     g = torch.Generator().manual_seed(seed)
     batch_data = (
@@ -56,7 +57,7 @@ def training_step_seconds(
 
     def forward_backward(batch):
         with autocast(amp, dev):
-            loss = objective.losses(net, batch).sum()
+            loss = objective.losses(model, batch).sum()
         loss.backward()
         return loss.detach()
 

@@ -1,8 +1,8 @@
 """Time-dependent operators: autoregressive FNO-2D+time, space-time FNO-3D, and persistence.
 
 All take the last ``in_frames`` frames u(t−T_in+1 .. t) as channels, (batch, T_in, *grid), and return
-``steps`` future frames (batch, steps, *grid); ``forward`` is the whole rollout, so DDP and
-torch.compile see it.
+``steps`` future frames (batch, steps, *grid); ``forward`` is the whole rollout, so DDP sees it
+(``Autoregressive.compile`` compiles one step, the trunk: the unrolled rollout is too long a graph).
 
 - ``Autoregressive`` (FNO-2D in the FNO paper): a trunk maps T_in frames (+ grid) to the next frame;
   the window slides by one frame per step: u_{t+1} = G(u_{t−9..t}), then (u_{t−8..t+1}) → u_{t+2} ...
@@ -48,6 +48,10 @@ class Autoregressive(nn.Module):
                 out.append(nxt)
                 window = torch.cat([window[:, 1:], nxt.to(window.dtype)], dim=1)
         return torch.cat(out, dim=1)
+
+    def compile(self, *args, **kwargs) -> None:
+        """``torch.compile`` the trunk in place (``nn.Module.compile``); the rollout loop stays eager."""
+        self.trunk.compile(*args, **kwargs)
 
 
 class SpaceTime(nn.Module):
