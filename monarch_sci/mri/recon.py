@@ -33,17 +33,30 @@ MAP_SOURCES = ("espirit", "file")
 
 
 def center_lines(mask: torch.Tensor) -> int:
-    """Length of the run of sampled columns through the center column W // 2 of a mask (..., W)."""
-    cols = mask.reshape(-1, mask.shape[-1]).any(0).cpu().numpy()
-    c = cols.shape[0] // 2
-    if not cols[c]:
-        return 0
-    lo, hi = c, c
-    while lo > 0 and cols[lo - 1]:
-        lo -= 1
-    while hi < cols.shape[0] - 1 and cols[hi + 1]:
-        hi += 1
-    return int(hi - lo + 1)
+    """Width of the fully sampled k-space center of a mask (..., 1, W) or (..., H, W), sampled in
+    every slice: for a column mask the run of sampled columns through column W // 2; for a 2-D mask
+    the side of the largest fully sampled square about (H // 2, W // 2) (ESPIRiT's calibration region)."""
+    m = mask.reshape(-1, *mask.shape[-2:]).bool().all(0).cpu().numpy() if mask.ndim > 1 else mask.bool().cpu().numpy()[None]
+    if m.shape[0] == 1:
+        cols = m[0]
+        c = cols.shape[0] // 2
+        if not cols[c]:
+            return 0
+        lo, hi = c, c
+        while lo > 0 and cols[lo - 1]:
+            lo -= 1
+        while hi < cols.shape[0] - 1 and cols[hi + 1]:
+            hi += 1
+        return int(hi - lo + 1)
+    (h, w), side = m.shape, 0
+    while side < min(h, w):
+        n = side + 1  # boxes centered by any convention: start within one of c - n // 2
+        starts = lambda c: {c - n // 2 - 1, c - n // 2, c - n // 2 + 1}
+        if not any(m[r:r + n, q:q + n].all() for r in starts(h // 2) for q in starts(w // 2)
+                   if r >= 0 and q >= 0 and r + n <= h and q + n <= w):
+            break
+        side = n
+    return side
 
 
 def volume_maps(path: Path, kspace: torch.Tensor, mask: torch.Tensor, source: str, calib_width: int = 24, kernel_width: int = 6) -> torch.Tensor:

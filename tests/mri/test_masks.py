@@ -145,3 +145,15 @@ def test_variable_density():
     assert mask.shape == (1, 64, 80) and num_low == 6
     with pytest.raises(MonarchError, match="calibration box"):
         create_mask("variable_density", [0.9], [2])((32, 32))
+
+
+@pytest.mark.parametrize("shape", [(320, 320), (321, 333)])
+@pytest.mark.parametrize("cf", [0.04, 0.08])
+def test_center_lines_of_a_2d_mask_is_its_calibration_square(shape, cf):
+    """ESPIRiT calibrates on the fully sampled center square, not on the columns a 2-D mask touches."""
+    from monarch_sci.mri.recon import center_lines
+
+    mask, _ = create_mask("poisson", [cf], [4])((4, *shape), seed=0)
+    assert center_lines(mask) == min(round(shape[0] * cf), round(shape[1] * cf))
+    lines, low = create_mask("random", [cf], [4])(shape, seed=0)
+    assert center_lines(lines) >= low and lines[..., shape[1] // 2].all()
