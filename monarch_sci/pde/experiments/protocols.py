@@ -5,9 +5,9 @@ issue's measurement: FNO-2D settings (modes 12, width 20, Adam 1e-3, weight deca
 loss summed over the batch, trained through the rollout), 1000 train / 200 test, the paper's step
 schedule compressed to the epoch budget (x0.5 every epochs / 5). Monarch-NO learns its forward DFTs
 as M M* factors at a tenth of the learning rate: the best of the CPU ablation in
-results/ns-v1e-3-small-cpu/README.md, not yet run on a GPU. Learning both transforms as single M
-factors lost to FNO there (1.20x at a tenth of the rate, 1.65x at half of it) and on the H200, where
-the first run learned them at the full rate (1.11x, results/ns-v1e-3-h200). Training resumes from the run
+results/ns-v1e-3-small-cpu/README.md; on the H200 it gives Monarch-NO / FNO = 0.77 at nu = 1e-3 and
+0.99 at nu = 1e-5 (results/ns-v1e-3-h200, results/ns-v1e-5-h200). Learning both transforms as single M
+factors at the full rate gave 1.11 at nu = 1e-3. Training resumes from the run
 directory, so a command cut short (time limit, SIGTERM) is continued by running it again.
 
 On H200s (commands of at most 10 minutes; each rerun continues where the last stopped):
@@ -21,8 +21,9 @@ On H200s (commands of at most 10 minutes; each rerun continues where the last st
 results/pde_data.md), and the same with ns-v1e-5 (``--set scheme=heun dt=1e-3``) / ns-v1e-5-h200.
 The full paper protocol is ``--protocol ns-v1e-3-paper`` (500 epochs). Two GPUs, data parallel:
 ``torchrun --nproc_per_node=2 -m monarch_sci.cli.main fno train --data out/ns3.h5 --model fno2d-time
---epochs 3 --n-train 1000 --n-test 200 --out runs/ddp2`` against the same without torchrun; the
-ratio of ``seconds_per_epoch`` in result.json is the speedup (CUDA graphs are single-process).
+--epochs 3 --n-train 1000 --n-test 200 --cuda-graph --out runs/ddp2`` against the same without
+torchrun; the ratio of the epoch times is the speedup (1.8x on two H200s with CUDA graphs, 1.06x
+eager: results/ns-v1e-3-h200/README.md).
 """
 
 from __future__ import annotations
