@@ -55,6 +55,8 @@ def register(commands) -> None:
     speed.add_argument("--amp", default="off", choices=["off", "bf16"])
     speed.add_argument("--compile", action="store_true", help="torch.compile the model in place (the one-step trunk)")
     speed.add_argument("--cuda-graph", action="store_true", help="replay forward + backward from a CUDA graph")
+    speed.add_argument("--learn", choices=["both", "forward", "inverse", "none"], help="Monarch-NO: which transforms learn")
+    speed.add_argument("--structure", choices=["M", "MM*", "(MM*)^2"], help="Monarch-NO: learnable factors per transform")
     speed.add_argument("--repeats", type=int, default=10)
     speed.add_argument("--device", default="auto")
     speed.add_argument("--out", help="also write the timings to this JSON file")
@@ -126,14 +128,17 @@ def _apply_defaults(args, protocol: dict | None) -> None:
 def _model_options(name: str, args) -> dict:
     options = {k: getattr(args, a) for k, a in (("modes", "modes"), ("width", "width"), ("n_layers", "layers"))
                if getattr(args, a) is not None}
-    if "monarch" in name:
-        if args.learn:
-            options["learn"] = args.learn
-        if args.structure:
-            options["structure"] = args.structure
-        if args.share and not name.startswith("neuralop"):
-            options["share"] = True
+    options.update(_monarch_options(name, args))
+    if "monarch" in name and args.share and not name.startswith("neuralop"):
+        options["share"] = True
     return options
+
+
+def _monarch_options(name: str, args) -> dict:
+    """--learn / --structure for Monarch models (others take neither)."""
+    if "monarch" not in name:
+        return {}
+    return {k: v for k, v in (("learn", args.learn), ("structure", args.structure)) if v}
 
 
 def _configs(args):
@@ -255,7 +260,7 @@ def _run_speed(args) -> int:
     device = str(resolve_device(args.device))
     rows = [training_step_seconds(name, grid=tuple(args.grid), batch=args.batch_size, steps=args.steps, modes=args.modes,
                                   width=args.width, device=device, amp=args.amp, compile=args.compile, cuda_graph=args.cuda_graph,
-                                  repeats=args.repeats) for name in args.models]
+                                  repeats=args.repeats, **_monarch_options(name, args)) for name in args.models]
     base = rows[0]["median"]
     for row in rows:
         row["ratio"] = row["median"] / base

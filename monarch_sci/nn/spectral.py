@@ -100,16 +100,24 @@ class SpectralConvBase(nn.Module):
         return f"{self.in_channels}, {self.out_channels}, modes={self.positive}, fft_norm={self.fft_norm!r}"
 
 
+def rfft_modes(x: torch.Tensor, kept: KeptModes, norm: str) -> torch.Tensor:
+    """The kept rfft coefficients of x over its last ``len(kept.grid)`` dims (torch.fft)."""
+    return kept.gather(torch.fft.rfftn(x, dim=tuple(range(-len(kept.grid), 0)), norm=norm))
+
+
+def irfft_modes(modes: torch.Tensor, kept: KeptModes, norm: str) -> torch.Tensor:
+    """The real field on ``kept.grid`` whose rfft is ``modes`` on the kept modes and zero elsewhere."""
+    return torch.fft.irfftn(kept.scatter(modes), s=kept.grid, dim=tuple(range(-len(kept.grid), 0)), norm=norm)
+
+
 class SpectralConv(SpectralConvBase):
     """The original FNO spectral convolution through torch.fft (any grid, discretization invariant)."""
 
     def forward_modes(self, x: torch.Tensor, kept: KeptModes) -> torch.Tensor:
-        dims = tuple(range(-self.ndim, 0))
-        return kept.gather(torch.fft.rfftn(x, dim=dims, norm=self.fft_norm))
+        return rfft_modes(x, kept, self.fft_norm)
 
     def inverse_modes(self, modes: torch.Tensor, kept: KeptModes) -> torch.Tensor:
-        dims = tuple(range(-self.ndim, 0))
-        return torch.fft.irfftn(kept.scatter(modes), s=kept.grid, dim=dims, norm=self.fft_norm)
+        return irfft_modes(modes, kept, self.fft_norm)
 
 
 def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -139,10 +147,11 @@ def real_along(E: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
 class FourierTransforms(nn.Module):
     """Per-dim forward and inverse DFTs restricted to the kept modes, learnable where asked.
 
-    kept: the kept modes on the grid; learn: "both", "forward", "inverse" or "none" (fixed ones run
-    torch.fft); structure: "M", "MM*" or "(MM*)^2" learnable factors per transform; norm: numpy's
-    fft norm; truncate: the learnable transforms compute only the kept frequencies (rows of the
-    DFT's L blocks that hold them, ``transforms.dft_modes``) instead of the full DFT and a gather.
+    kept: the kept modes on the grid; learn: "both", "forward", "inverse" or "none" (only the learned
+    ones are built; layers run fixed ones as FNO does, through torch.fft); structure: "M", "MM*" or
+    "(MM*)^2" learnable factors per transform; norm: numpy's fft norm; truncate: the learnable
+    transforms compute only the kept frequencies (rows of the DFT's L blocks that hold them,
+    ``transforms.dft_modes``) instead of the full DFT and a gather.
     materialize: apply each learnable transform as the dense (kept, n) matrix built from its live
     Monarch factors (one GEMM; gradients flow to the factors) instead of factor by factor. On the
     small grids of neural operators a GEMM of a few modes beats any factored apply, on GPUs by far;
@@ -200,34 +209,30 @@ class FourierTransforms(nn.Module):
             self._cache = None
 
     def fft(self, x: torch.Tensor, i: int) -> torch.Tensor:
-        """Kept DFT coefficients along spatial dim i: (..., n_i, ...) -> (..., kept_i, ...)."""
+        """Kept DFT coefficients along spatial dim i by the learnable forward transform:
+        (..., n_i, ...) -> (..., kept_i, ...)."""
         dim = i - len(self.grid)
-        if self.forward_dft is None:
-            spectrum = torch.fft.fft(x, dim=dim, norm=self.norm)
-        elif self.materialize:
+        if self.materialize:
             return dense_along(self.matrix(False, i), x, dim)
-        else:
-            spectrum = self.forward_dft[i](x, dim=dim)
-            if self.truncate:
-                return spectrum
-        return spectrum.index_select(dim, self.kept.indices(i, x.device))
+        spectrum = self.forward_dft[i](x, dim=dim)
+        return spectrum if self.truncate else spectrum.index_select(dim, self.kept.indices(i, x.device))
 
     def ifft(self, modes: torch.Tensor, i: int, real: bool = False) -> torch.Tensor:
-        """Inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes
+        """Learnable inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes
         (its real part with ``real``)."""
         dim = i - len(self.grid)
-        if self.inverse_dft is not None and self.materialize:
+        if self.materialize:
             E = self.matrix(True, i)
             if real and dim == -1:
                 return real_along(E, modes)
             out = dense_along(E, modes, dim)
-        elif self.inverse_dft is not None and self.truncate:
+        elif self.truncate:
             out = self.inverse_dft[i](modes, dim=dim)
         else:
             size = list(modes.shape)
             size[dim] = self.grid[i]
             full = modes.new_zeros(size).index_copy(dim, self.kept.indices(i, modes.device), modes)
-            out = torch.fft.ifft(full, dim=dim, norm=self.norm) if self.inverse_dft is None else self.inverse_dft[i](full, dim=dim)
+            out = self.inverse_dft[i](full, dim=dim)
         return out.real if real else out
 
 
@@ -284,6 +289,8 @@ class MonarchSpectralConv(SpectralConvBase):
         return super().forward(x)
 
     def forward_modes(self, x: torch.Tensor, kept: KeptModes) -> torch.Tensor:
+        if self.transforms.forward_dft is None:  # fixed: exactly FNO's
+            return rfft_modes(x, kept, self.fft_norm)
         d, widest = self.ndim, self.transforms.kept
         out = self.transforms.fft(x, d - 1)
         for i in range(d - 1):
@@ -294,6 +301,8 @@ class MonarchSpectralConv(SpectralConvBase):
         return out
 
     def inverse_modes(self, modes: torch.Tensor, kept: KeptModes) -> torch.Tensor:
+        if self.transforms.inverse_dft is None:  # fixed: exactly FNO's
+            return irfft_modes(modes, kept, self.fft_norm)
         d, widest = self.ndim, self.transforms.kept
         if kept != widest:
             for i in range(d):

@@ -73,6 +73,7 @@ def training_step_seconds(
 
     return {
         "model": name,
+        "options": options,
         **time_step(step, dev, warmup, repeats),
         "device": str(dev),
         "batch": batch,
