@@ -17,9 +17,10 @@ is the factor alone. "tf32" is float32 with torch.backends.cuda.matmul.allow_tf3
 Times are medians with warm-up. ``us`` is device time: on CUDA the call is captured once as a CUDA
 graph and each replay is timed with events after an L2 flush, so Python and launch overhead are out
 (``timed`` = "graph"; a call that cannot be captured is timed eagerly, ``timed`` = "events").
-``us_host`` is the eager time per call over back-to-back calls, launch overhead included. ``floor_us`` is the bandwidth floor at the measured device-to-device copy bandwidth:
-forward reads x and the weights and writes y once; forward+backward adds reading the output
-gradient, x and the weights again, writing the input gradient and the weight gradients.
+``us_host`` is the eager time per call over back-to-back calls, launch overhead included.
+``floor_us`` is the bandwidth floor at the measured device-to-device copy bandwidth: forward reads x
+and the weights and writes y once; forward+backward adds reading the output gradient, x and the
+weights again, writing the input gradient and the weight gradients.
 ``frac_floor`` = floor_us / us. ``err`` is ||y - y_ref|| / ||y_ref|| against bmm (fft for complex64).
 
 >>> from monarch_sci.bench.suite import run
@@ -106,17 +107,11 @@ class _Timer:
             torch.cuda.synchronize(self.device)
 
     def _graph(self, fn):
-        """fn recorded as a CUDA graph (warmed up on the capture stream), or None if it cannot be."""
-        stream = torch.cuda.Stream(self.device)
-        stream.wait_stream(torch.cuda.current_stream(self.device))
+        """fn recorded as a CUDA graph, or None if it cannot be."""
+        from ..train.graphed import capture
+
         try:
-            with torch.cuda.stream(stream):
-                fn()
-            torch.cuda.current_stream(self.device).wait_stream(stream)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph, stream=stream):
-                fn()
-            return graph
+            return capture(fn, torch.cuda.Stream(self.device))[0]
         except RuntimeError:
             self._sync()
             return None

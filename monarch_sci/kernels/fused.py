@@ -70,13 +70,23 @@ def _precision(dtype: torch.dtype) -> str:
     return "tf32"
 
 
-def _forward(x2, WR, WL, dims, cfg, prec):
-    u = tk.stage1(x2, WR, dims, cfg, prec)
+def _l_stage(u, WL, dims, cfg, prec):
+    """z (B, s*l*E) from the R stage's feature-major output u."""
     return tk.transpose(tk.stage2t(u, WL, dims, cfg, prec), cfg)
 
 
+def _l_stage_adj(g, WL, dims, cfg, prec):
+    """(Gt, V): g (B, s*l*E) transposed, and the transposed L stage of it (k*E*q, B)."""
+    gt = tk.transpose(g, cfg)
+    return gt, tk.stage2t_adj(gt, WL, dims, cfg, prec)
+
+
+def _forward(x2, WR, WL, dims, cfg, prec):
+    return _l_stage(tk.stage1(x2, WR, dims, cfg, prec), WL, dims, cfg, prec)
+
+
 def _adjoint(x2, WR, WL, dims, cfg, prec):
-    v = tk.stage2t_adj(tk.transpose(x2, cfg), WL, dims, cfg, prec)
+    _, v = _l_stage_adj(x2, WL, dims, cfg, prec)
     return tk.stage1_adj(v, WR, x2.shape[0], dims, cfg, prec)
 
 
@@ -112,8 +122,7 @@ class _MonarchFunction(torch.autograd.Function):
         B = x2.shape[0]
         gx = gR = gL = None
         if not ctx.adjoint:  # y = M x: gx = M^T gy
-            gt = tk.transpose(gy, cfg)
-            v = tk.stage2t_adj(gt, WL, dims, cfg, prec)
+            gt, v = _l_stage_adj(gy, WL, dims, cfg, prec)
             if need_x:
                 gx = tk.stage1_adj(v, WR, B, dims, cfg, prec)
             u = tk.stage1(x2, WR, dims, cfg, prec) if need_L else None
@@ -121,10 +130,9 @@ class _MonarchFunction(torch.autograd.Function):
         else:  # y = M^T x: gx = M gy, weight grads as for M with input gy and output grad x
             u = tk.stage1(gy, WR, dims, cfg, prec) if (need_x or need_L) else None
             if need_x:
-                gx = tk.transpose(tk.stage2t(u, WL, dims, cfg, prec), cfg)
+                gx = _l_stage(u, WL, dims, cfg, prec)
             if need_R or need_L:
-                gt = tk.transpose(x2, cfg)
-                v = tk.stage2t_adj(gt, WL, dims, cfg, prec)
+                gt, v = _l_stage_adj(x2, WL, dims, cfg, prec)
                 gR, gL = _weight_grads(v, gt, u, gy, dims, B, need_R, need_L)
         return gx, gR, gL, None, None, None
 

@@ -10,9 +10,9 @@ step) launches thousands of tiny kernels per step and is bound by launch overhea
 Gradients live in fixed tensors (allocated before the first capture, zeroed inside each graph), so
 an optimizer outside the graph reads ``p.grad`` as usual and the update, the learning-rate schedule
 and the non-finite check keep their eager semantics exactly. Each capture is preceded by ``warmup``
-eager runs on a side stream (cuFFT plans, cuBLAS workspaces); they only touch gradients, which the
-graph zeroes. Modules whose forward updates buffers (batch-norm running statistics) would see those
-extra updates: use the eager path for them. The graph reads its inputs from the copies it holds and
+eager runs on the step's own stream, which also records the graph (build a DDP wrapper on it);
+they only touch gradients, which the graph zeroes. Modules whose forward updates buffers (batch-norm
+running statistics) would see those extra updates: use the eager path for them. The graph reads its inputs from the copies it holds and
 writes the same output tensors on every replay: use the outputs before the next call.
 """
 
@@ -76,14 +76,24 @@ class GraphedStep:
         for p in self.params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
-        self.stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(self.stream):
-            for _ in range(self.warmup):
-                self._zero_grads()
-                self.compute(inputs)
-        torch.cuda.current_stream().wait_stream(self.stream)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph, stream=self.stream):
+
+        def step():
             self._zero_grads()
-            outputs = self.compute(inputs)
+            return self.compute(inputs)
+
+        graph, outputs = capture(step, self.stream, self.warmup)
         return graph, inputs, outputs
+
+
+def capture(fn: Callable, stream: torch.cuda.Stream, warmup: int = 1) -> tuple[torch.cuda.CUDAGraph, object]:
+    """Run fn ``warmup`` times on ``stream`` (cuFFT plans, cuBLAS workspaces, Triton compiles), then
+    record it there as a CUDA graph: (graph, what fn returned while being recorded)."""
+    stream.wait_stream(torch.cuda.current_stream(stream.device))
+    with torch.cuda.stream(stream):
+        for _ in range(warmup):
+            fn()
+    torch.cuda.current_stream(stream.device).wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph, stream=stream):
+        out = fn()
+    return graph, out
