@@ -12,8 +12,9 @@ an optimizer outside the graph reads ``p.grad`` as usual and the update, the lea
 and the non-finite check keep their eager semantics exactly. Each capture is preceded by ``warmup``
 eager runs on the step's own stream, which also records the graph (build a DDP wrapper on it);
 they only touch gradients, which the graph zeroes. Modules whose forward updates buffers (batch-norm
-running statistics) would see those extra updates: use the eager path for them. The graph reads its inputs from the copies it holds and
-writes the same output tensors on every replay: use the outputs before the next call.
+running statistics) would see those extra updates: use the eager path for them. The graph reads its
+inputs from the copies it holds and writes the same output tensors on every replay: use the outputs
+before the next call.
 """
 
 from __future__ import annotations
