@@ -7,6 +7,7 @@ random inputs (normalized random coil maps, a Poisson-like random 2-D mask of ac
     msense            mSENSE (learn inverse, the paper's)      vs  SENSE-CG (learn none)
     msense-both       mSENSE (learn both)                      vs  SENSE-CG (learn none)
     unrolled          unrolled-monarch (learn both, shared)    vs  unrolled-fft
+    unrolled-inverse  unrolled-monarch (learn inverse, as in results/mri)  vs  unrolled-fft
 
 SENSE-CG has no parameters: its step is forward + backward to the k-space input (what a learned
 component upstream of it would need) so that both sides run the same CG forward and backward.
@@ -37,6 +38,7 @@ PAIRS = {
     "msense": (("msense", {"learn": "inverse"}), ("msense", {"learn": "none"})),
     "msense-both": (("msense", {"learn": "both"}), ("msense", {"learn": "none"})),
     "unrolled": (("unrolled-monarch", {"learn": "both"}), ("unrolled-fft", {})),
+    "unrolled-inverse": (("unrolled-monarch", {"learn": "inverse"}), ("unrolled-fft", {})),
 }
 MONARCH_OPTIONS = ("structure", "materialize")
 
