@@ -6,7 +6,7 @@ from typing import Sequence
 
 import torch
 
-from ..errors import MonarchError
+from ..errors import check_choice
 from .base import LinearOperator, as_dims, as_shape
 
 NORMS = ("backward", "ortho", "forward")
@@ -40,8 +40,7 @@ class FFT(LinearOperator):
         inverse: bool = False,
     ):
         shape = as_shape(shape, "FFT shape")
-        if norm not in NORMS:
-            raise MonarchError(f"FFT norm must be one of {NORMS}, got {norm!r}")
+        check_choice("FFT norm", norm, NORMS)
         super().__init__(shape, shape)
         self.dims = as_dims(dims, shape, "FFT")
         self.norm, self.centered, self.inverse = norm, bool(centered), bool(inverse)

@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 import torch
 from torch import nn
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 from .modes import KeptModes
 from .transform import STRUCTURES, MonarchTransform
 
@@ -45,8 +45,7 @@ class SpectralConvBase(nn.Module):
                  negative: Sequence[int] | None = None):
         super().__init__()
         modes = _tuple(modes, 1 if isinstance(modes, int) else len(modes), "modes")
-        if fft_norm not in FFT_NORMS:
-            raise MonarchError(f"fft_norm must be one of {FFT_NORMS}, got {fft_norm!r}")
+        check_choice("fft_norm", fft_norm, FFT_NORMS)
         self.in_channels, self.out_channels, self.fft_norm = in_channels, out_channels, fft_norm
         self.positive = modes
         self.negative = tuple(negative) if negative is not None else modes[:-1] + (0,)
@@ -162,12 +161,9 @@ class FourierTransforms(nn.Module):
     def __init__(self, kept: KeptModes, learn: str = "both", structure: str = "M", norm: str = "backward",
                  truncate: bool = True, materialize: bool = True, dtype: torch.dtype = torch.complex64):
         super().__init__()
-        if learn not in LEARN:
-            raise MonarchError(f"learn must be one of {LEARN}, got {learn!r}")
-        if structure not in STRUCTURES:
-            raise MonarchError(f"structure must be one of {list(STRUCTURES)}, got {structure!r}")
-        if norm not in FFT_NORMS:
-            raise MonarchError(f"norm must be one of {FFT_NORMS}, got {norm!r}")
+        check_choice("learn", learn, LEARN)
+        check_choice("structure", structure, STRUCTURES)
+        check_choice("norm", norm, FFT_NORMS)
         self.kept, self.learn, self.structure, self.norm = kept, learn, structure, norm
         self.truncate, self.materialize = truncate, materialize
 

@@ -7,7 +7,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from torch import nn
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 from ..monarch import Chain, Dense, Monarch, RealPart, Stage
 from ..monarch.stage import like_precision
 from .. import transforms as exact
@@ -139,8 +139,7 @@ def _with_structure(chain: Chain, structure: str) -> Chain:
     The extra factors alternate M*, M, M* after the construction's last factor, so the learnable
     product keeps the M M* M M* pattern of the requested class; the transform is unchanged at init.
     """
-    if structure not in STRUCTURES:
-        raise MonarchError(f"structure must be one of {list(STRUCTURES)}, got {structure!r}")
+    check_choice("structure", structure, STRUCTURES)
     factors = [f for f in _factors(chain) if isinstance(f, Monarch)]
     if not factors:  # dense fallback: the dense matrix itself is learned
         return chain

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 from .burgers import Burgers1d
 from .darcy import solve_darcy, threshold_coefficient
 from .grf import GaussianRandomField
@@ -49,8 +49,7 @@ def _merge(kind: str, defaults: dict, params: dict) -> dict:
             out[key].update(value)
         else:
             out[key] = value
-    if out.get("dtype") not in DTYPES:
-        raise MonarchError(f"{kind} dtype must be one of {', '.join(DTYPES)}, got {out.get('dtype')!r}")
+    check_choice(f"{kind} dtype", out.get("dtype"), DTYPES)
     return out
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 
 REDUCTIONS = ("sum", "mean", "none")
 
@@ -69,8 +69,7 @@ class LpLoss(torch.nn.Module):
 
     def __init__(self, reduction: str = "sum", eps: float = 0.0):
         super().__init__()
-        if reduction not in REDUCTIONS:
-            raise MonarchError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        check_choice("reduction", reduction, REDUCTIONS)
         self.reduction, self.eps = reduction, eps
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -82,8 +81,7 @@ class H1Loss(torch.nn.Module):
 
     def __init__(self, ndim: int, reduction: str = "sum", eps: float = 0.0):
         super().__init__()
-        if reduction not in REDUCTIONS:
-            raise MonarchError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        check_choice("reduction", reduction, REDUCTIONS)
         self.ndim, self.reduction, self.eps = ndim, reduction, eps
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

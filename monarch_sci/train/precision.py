@@ -12,15 +12,14 @@ import contextlib
 import torch
 from torch import nn
 
-from ..errors import MonarchError
+from ..errors import check_choice
 
 AMP_MODES = ("off", "bf16")
 
 
 def autocast(amp: str, device: torch.device):
     """The autocast context for ``amp`` ("off" or "bf16") on ``device``."""
-    if amp not in AMP_MODES:
-        raise MonarchError(f"amp must be one of {AMP_MODES}, got {amp!r}")
+    check_choice("amp", amp, AMP_MODES)
     if amp == "off":
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)

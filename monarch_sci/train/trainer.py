@@ -32,7 +32,7 @@ from typing import Sequence
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 from .batches import to_device
 from .checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .distributed import DistEnv, ResumableSampler, ShardSampler
@@ -73,8 +73,7 @@ class TrainConfig:
             raise MonarchError(f"epochs and batch_size must be >= 1, got {self.epochs} and {self.batch_size}")
         if self.loss_reduction not in ("sum", "mean"):
             raise MonarchError(f"loss_reduction must be 'sum' or 'mean', got {self.loss_reduction!r}")
-        if self.amp not in AMP_MODES:
-            raise MonarchError(f"amp must be one of {AMP_MODES}, got {self.amp!r}")
+        check_choice("amp", self.amp, AMP_MODES)
         if self.eval_every < 1 or self.checkpoint_every < 0:
             raise MonarchError(f"eval_every must be >= 1 and checkpoint_every >= 0, got {self.eval_every} and {self.checkpoint_every}")
         if self.grad_clip is not None and not self.grad_clip > 0:

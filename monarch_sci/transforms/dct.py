@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from ..errors import MonarchError
+from ..errors import check_choice
 from ..monarch import Chain, Dense, Permutation, RealPart
 from ..monarch.shapes import balanced_split
 from .common import check_size, real_dtype_for
@@ -66,10 +66,8 @@ def _scales(n: int, norm: str | None, type: int) -> torch.Tensor:
 def _trig(n: int, type: int, norm: str | None, dtype, sine: bool) -> Chain:
     what = "dst" if sine else "dct"
     check_size(n, what)
-    if type not in TRIG_TYPES:
-        raise MonarchError(f"{what} type must be one of {TRIG_TYPES}, got {type!r}")
-    if norm not in TRIG_NORMS:
-        raise MonarchError(f"{what} norm must be one of {TRIG_NORMS}, got {norm!r}")
+    check_choice(f"{what} type", type, TRIG_TYPES)
+    check_choice(f"{what} norm", norm, TRIG_NORMS)
     dtype = real_dtype_for(dtype)
     chain = dct2_chain(n, _scales(n, norm, type), sine)
     if type == 3:

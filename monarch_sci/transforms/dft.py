@@ -15,7 +15,7 @@ import math
 
 import torch
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 from ..monarch import Chain, Dense, Monarch, Permutation, Selection
 from ..monarch.shapes import balanced_split
 from .common import check_size, complex_dtype_for, norm_scale
@@ -73,8 +73,7 @@ def dft(
     True
     """
     check_size(n, "dft")
-    if norm not in FFT_NORMS:
-        raise MonarchError(f"dft norm must be one of {FFT_NORMS}, got {norm!r}")
+    check_choice("dft norm", norm, FFT_NORMS)
     dtype = complex_dtype_for(dtype)
     scale = norm_scale(n, norm, inverse)
     n1, n2 = balanced_split(n)
@@ -111,8 +110,7 @@ def dft_modes(
     rows, up to the norm's scale). This is what a spectral layer keeping a few modes needs.
     """
     check_size(n, "dft_modes")
-    if norm not in FFT_NORMS:
-        raise MonarchError(f"dft_modes norm must be one of {FFT_NORMS}, got {norm!r}")
+    check_choice("dft_modes norm", norm, FFT_NORMS)
     modes = torch.as_tensor(modes, dtype=torch.long)
     if modes.ndim != 1 or modes.numel() == 0 or int(modes.min()) < 0 or int(modes.max()) >= n:
         raise MonarchError(f"dft_modes needs 1-D frequency indices in [0, {n}), got {modes.tolist()[:8]}")

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
 from ..monarch import Chain, Monarch
 from ..monarch.shapes import balanced_split
 from .common import check_size, real_dtype_for
@@ -39,8 +39,7 @@ def hadamard(n: int, norm: str | None = None, dtype: torch.dtype | None = None) 
 
     norm: None (entries ±1) or "ortho" (scaled by 1/sqrt(n), orthogonal). Class M.
     """
-    if norm not in HADAMARD_NORMS:
-        raise MonarchError(f"hadamard norm must be one of {HADAMARD_NORMS}, got {norm!r}")
+    check_choice("hadamard norm", norm, HADAMARD_NORMS)
     H = hadamard_factor(n)
     if norm == "ortho":
         H = H.scale_input(1 / math.sqrt(n))

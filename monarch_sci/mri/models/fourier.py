@@ -32,7 +32,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ...errors import MonarchError
+from ...errors import MonarchError, check_choice
 from ...linops import LinearOperator, MonarchOp
 from ...monarch import Dense
 from ...monarch.stage import complex_dtype
@@ -59,12 +59,9 @@ class FourierPair(nn.Module):
         shape = tuple(shape)
         if len(shape) != 2 or not all(isinstance(n, int) and n >= 2 for n in shape):
             raise MonarchError(f"FourierPair needs the k-space grid (H, W) with H, W ≥ 2, got {shape!r}")
-        if learn not in LEARN:
-            raise MonarchError(f"learn must be one of {LEARN}, got {learn!r}")
-        if structure not in STRUCTURES:
-            raise MonarchError(f"structure must be one of {list(STRUCTURES)}, got {structure!r}")
-        if init not in INITS:
-            raise MonarchError(f"init must be one of {INITS}, got {init!r}")
+        check_choice("learn", learn, LEARN)
+        check_choice("structure", structure, STRUCTURES)
+        check_choice("init", init, INITS)
         self.shape, self.learn, self.structure, self.init = shape, learn, structure, init
         self.materialize = bool(materialize)
         dtype = complex_dtype(dtype)

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ...errors import MonarchError
+from ...errors import MonarchError, check_choice
 from ...train import DistEnv, OptimizerSpec, Supervised, TrainConfig, Trainer, load_checkpoint, seed_everything
 from ...train.checkpoint import atomic_write_json
 from ...train.trainer import evaluate
@@ -70,8 +70,7 @@ def build_for_data(name: str, data: ExperimentData, options: dict | None = None,
 
 
 def _normalize_mode(normalize: str, data: ExperimentData) -> str:
-    if normalize not in NORMALIZE:
-        raise MonarchError(f"normalize must be one of {NORMALIZE}, got {normalize!r}")
+    check_choice("normalize", normalize, NORMALIZE)
     if normalize == "auto":  # FNO's scripts: Darcy (2-D steady) pointwise, NS and Burgers none
         return "pointwise" if data.kind == "steady" and len(data.grid) == 2 else "none"
     return normalize
