@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -74,7 +75,7 @@ class KeptModes:
         """(..., *spectrum_shape) -> (..., *shape)."""
         d = len(self.grid)
         for i in range(d):
-            spectrum = spectrum.index_select(i - d, self.indices(i, spectrum.device))
+            spectrum = spectrum.index_select(i - d, kept_indices(self, i, spectrum.device))
         return spectrum
 
     def scatter(self, block: torch.Tensor) -> torch.Tensor:
@@ -84,5 +85,19 @@ class KeptModes:
             size = list(block.shape)
             size[i - d] = self.spectrum_shape[i]
             full = block.new_zeros(size)
-            block = full.index_copy(i - d, self.indices(i, block.device), block)
+            block = full.index_copy(i - d, kept_indices(self, i, block.device), block)
         return block
+
+
+def kept_indices(kept: KeptModes, dim: int, device: torch.device) -> torch.Tensor:
+    """``kept.indices(dim, device)`` built once per (modes, dim, device), so a gather or scatter in a
+    loop (a rollout) launches no index kernels. Shared: never modify it in place. Inside a CUDA-graph
+    capture (where kernels are recorded, not run) it is built fresh."""
+    if device.type == "cuda" and torch.cuda.is_current_stream_capturing():
+        return kept.indices(dim, device)
+    return _cached_indices(kept, dim, device)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_indices(kept: KeptModes, dim: int, device: torch.device) -> torch.Tensor:
+    return kept.indices(dim, device)

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import MonarchError, check_choice
-from .modes import KeptModes
+from .modes import KeptModes, kept_indices
 from .transform import STRUCTURES, MonarchTransform
 
 FFT_NORMS = ("backward", "ortho", "forward")
@@ -190,7 +190,7 @@ class FourierTransforms(nn.Module):
             return self._cache[inverse, i]
         D = (self.inverse_dft if inverse else self.forward_dft)[i].to_dense()
         if not self.truncate:
-            D = D.index_select(1 if inverse else 0, self.kept.indices(i, D.device))
+            D = D.index_select(1 if inverse else 0, kept_indices(self.kept, i, D.device))
         return D
 
     @contextlib.contextmanager
@@ -211,7 +211,7 @@ class FourierTransforms(nn.Module):
         if self.materialize:
             return dense_along(self.matrix(False, i), x, dim)
         spectrum = self.forward_dft[i](x, dim=dim)
-        return spectrum if self.truncate else spectrum.index_select(dim, self.kept.indices(i, x.device))
+        return spectrum if self.truncate else spectrum.index_select(dim, kept_indices(self.kept, i, x.device))
 
     def ifft(self, modes: torch.Tensor, i: int, real: bool = False) -> torch.Tensor:
         """Learnable inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes
@@ -227,7 +227,7 @@ class FourierTransforms(nn.Module):
         else:
             size = list(modes.shape)
             size[dim] = self.grid[i]
-            full = modes.new_zeros(size).index_copy(dim, self.kept.indices(i, modes.device), modes)
+            full = modes.new_zeros(size).index_copy(dim, kept_indices(self.kept, i, modes.device), modes)
             out = self.inverse_dft[i](full, dim=dim)
         return out.real if real else out
 
@@ -270,6 +270,9 @@ class MonarchSpectralConv(SpectralConvBase):
                 f"{transforms.norm!r}; this layer needs {kept.shape} modes of grid {grid} with norm {self.fft_norm!r}"
             )
         self.grid, self.transforms = grid, transforms
+        # irfft as a real part: the half spectrum's columns count once (zero, Nyquist) or twice
+        k = torch.arange(transforms.kept.positive[-1])
+        self.register_buffer("hermitian", torch.where((k == 0) | (2 * k == grid[-1]), 1.0, 2.0), persistent=False)
 
     def _check(self, x: torch.Tensor) -> None:
         super()._check(x)
@@ -307,7 +310,4 @@ class MonarchSpectralConv(SpectralConvBase):
                 modes = modes.new_zeros(size).index_copy(i - d, kept.positions_in(widest, i, modes.device), modes)
         for i in range(d - 1):
             modes = self.transforms.ifft(modes, i)
-        n = widest.grid[-1]
-        k = torch.arange(widest.positive[-1], device=modes.device)
-        hermitian = torch.where((k == 0) | (2 * k == n), 1.0, 2.0)
-        return self.transforms.ifft(modes * hermitian, d - 1, real=True)
+        return self.transforms.ifft(modes * self.hermitian, d - 1, real=True)

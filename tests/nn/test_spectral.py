@@ -92,6 +92,28 @@ def test_shared_transforms_across_layers():
     assert sum(p.numel() for p in layers.parameters()) == 3 * per_layer + sum(p.numel() for p in shared.parameters())
 
 
+def test_repeated_calls_build_no_index_tensors(gen):
+    """After the first call a layer's gather / scatter indices and irfft weights are reused: a rollout
+    step launches no arange / remainder kernels (counted at the dispatcher, forward and backward)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Ops(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.names = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.names.append(func.__name__)
+            return func(*args, **(kwargs or {}))
+
+    x = torch.randn(2, 3, 16, 16, generator=gen, requires_grad=True)
+    for layer in (SpectralConv(3, 3, (4, 4)), MonarchSpectralConv(3, 3, (4, 4), grid=(16, 16), learn="both")):
+        layer(x).sum().backward()
+        with Ops() as ops:
+            layer(x).sum().backward()
+        assert not {"arange", "remainder", "where"} & {name.split(".")[0] for name in ops.names}, type(layer).__name__
+
+
 def test_bad_input():
     layer = MonarchSpectralConv(3, 3, (4, 4), (16, 16))
     with pytest.raises(MonarchError, match=r"built for grid \(16, 16\), got input grid \(32, 32\)"):
