@@ -4,7 +4,7 @@
     python results/mri/experiments.py msense        # mSENSE vs SENSE: Poisson and fastMRI random masks at 2x, 4x, 8x
     python results/mri/experiments.py one-volume    # trained on one volume: mSENSE vs the fastMRI U-Net
     python results/mri/experiments.py unrolled      # unrolled-monarch vs unrolled-fft, equal networks and epochs
-    python results/mri/experiments.py ablations     # which transforms learn, structure, init, training volumes, masks
+    python results/mri/experiments.py ablations     # which transforms learn, structure, transform lr, init, volumes, masks
     python results/mri/experiments.py analysis      # SENSE's error budget: background floor, noise, unaliasing
     python results/mri/experiments.py figures       # PNGs from the saved reconstructions
     python results/mri/experiments.py tables        # the README's Markdown tables from the JSONs
@@ -190,9 +190,9 @@ def stage_ablations(args) -> dict:
     base = {"lamda": tuned["lamda"], "iterations": tuned["iterations"]}
     out["sense_tuned"] = {**_evaluate(setting.sense(tuned["lamda"], tuned["iterations"]), setting.test), **base}
 
-    def run(group, name, setting_=setting, **options):
+    def run(group, name, setting_=setting, transform_lr=MSENSE_LR, **options):
         row = _train("ablations", f"{group}-{name}", setting_, "msense", {"learn": "inverse", "structure": "M", **base, **options},
-                     args.epochs)
+                     args.epochs, transform_lr=transform_lr)
         out.setdefault(group, {})[name] = row
         _save("ablations", out, args)
         print(f"{group} {name}: {row['test']['PSNR']:.2f} dB / {row['test']['SSIM']:.4f}", flush=True)
@@ -201,6 +201,8 @@ def stage_ablations(args) -> dict:
         run("learn", learn, learn=learn)
     for structure in ("MM*", "(MM*)^2"):
         run("structure", structure, structure=structure)
+    for lr in (1e-5, 2e-4, 1e-3):
+        run("transform_lr", f"{lr:g}", transform_lr=lr)
     run("init", "random", init="random")
     for volumes in (1, 4):
         run("volumes", str(volumes), Setting("poisson", 0.08, 4, volumes=volumes))
@@ -378,7 +380,7 @@ def stage_tables(args) -> dict:
         lines += ["| ablation | setting | PSNR / SSIM | Δ vs tuned SENSE (dB) | final train loss |", "|---|---|---|---|---|"]
         base = data["sense_tuned"]
         lines.append(f"| baseline | SENSE tuned (λ {base['lamda']:g}, K {base['iterations']}) | {cell(base)} | 0 | |")
-        for group in ("learn", "structure", "init", "volumes", "mask_seed", "adjoint"):
+        for group in ("learn", "structure", "transform_lr", "init", "volumes", "mask_seed", "adjoint"):
             for name, row in data.get(group, {}).items():
                 if "test" not in row:
                     lines.append(f"| {group} | {name} (no training) | {cell(row)} | {row['PSNR'] - base['PSNR']:+.2f} | |")
