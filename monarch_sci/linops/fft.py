@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cmath
+import math
 from typing import Sequence
 
 import torch
@@ -21,7 +23,9 @@ class FFT(LinearOperator):
     ``inverse=True``; c = 1, 1/√n or 1/n following numpy's ``norm`` ("backward", "ortho",
     "forward"; the inverse scales the other way round, so ifft(fft(x)) = x for every norm).
     ``centered=True`` wraps it in shifts, ifftshift → fft → fftshift over ``dims``: the k-space
-    convention of fastMRI, sigpy and deepinv (zero frequency at index n // 2).
+    convention of fastMRI, sigpy and deepinv (zero frequency at index n // 2). It is computed without
+    the shifts' copies: with h = n // 2, (fftshift F ifftshift)[k, j] = w^(h²) w^(-hk) w^(kj) w^(-hj), so
+    the input and the output are multiplied by phase ramps, which are signs ±1 for even n.
 
     The adjoint is again an FFT: the inverse direction with norm backward ↔ forward swapped
     (ortho stays ortho), so with norm="ortho" Aᴴ = A⁻¹.
@@ -44,17 +48,38 @@ class FFT(LinearOperator):
         super().__init__(shape, shape)
         self.dims = as_dims(dims, shape, "FFT")
         self.norm, self.centered, self.inverse = norm, bool(centered), bool(inverse)
+        self._ramp_cache: dict = {}
         k = len(self.dims)
         self.name = ("IFFT" if inverse else "FFT") + (str(k) if k > 1 else "") + ("c" if centered else "")
 
     def _apply(self, x):
-        if self.centered:
-            x = torch.fft.ifftshift(x, dim=self.dims)
         transform = torch.fft.ifftn if self.inverse else torch.fft.fftn
-        y = transform(x, dim=self.dims, norm=self.norm)
-        if self.centered:
-            y = torch.fft.fftshift(y, dim=self.dims)
-        return y
+        if not self.centered:
+            return transform(x, dim=self.dims, norm=self.norm)
+        ramp_in, ramp_out = self._ramps(x.device, x.dtype)
+        return transform(x * ramp_in, dim=self.dims, norm=self.norm) * ramp_out
+
+    def _ramps(self, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """Input and output phase ramps of the centered transform over ``dims`` (broadcasting against
+        (..., *shape)), complex of x's precision; exactly ±1 when every size is even. Built once per
+        device and precision."""
+        cdtype = torch.complex128 if dtype in (torch.float64, torch.complex128) else torch.complex64
+        key = (device, cdtype)
+        if key not in self._ramp_cache:
+            sign = 1 if self.inverse else -1
+            ramp_in = ramp_out = torch.ones((), dtype=torch.complex128)
+            for dim in self.dims:
+                n, h = self.ishape[dim], self.ishape[dim] // 2
+                k = torch.arange(n)
+                phase = torch.exp(sign * 2j * math.pi * ((-h * k) % n).double() / n)  # w^(-hk), w = e^(sign 2πi/n)
+                shape = [1] * len(self.ishape)
+                shape[dim] = n
+                ramp_in = ramp_in * phase.reshape(shape)
+                ramp_out = ramp_out * (phase * cmath.exp(sign * 2j * math.pi * (h * h % n) / n)).reshape(shape)
+            if all(self.ishape[d] % 2 == 0 for d in self.dims):  # signs: drop the rounding of exp
+                ramp_in, ramp_out = ramp_in.real.round().to(ramp_in.dtype), ramp_out.real.round().to(ramp_out.dtype)
+            self._ramp_cache[key] = (ramp_in.to(device, cdtype), ramp_out.to(device, cdtype))
+        return self._ramp_cache[key]
 
     @property
     def H(self) -> "FFT":

@@ -55,6 +55,16 @@ def test_centered_fft2_matches_fastmri_convention(shape):
     _close(FFT((3, *shape), centered=True)(torch.from_numpy(x)), expected_1d)
 
 
+@pytest.mark.parametrize("norm,inverse", itertools.product(NORMS, (False, True)))
+def test_centered_fft_over_any_dims_and_norms_matches_shifted_numpy(norm, inverse):
+    """The phase-ramp implementation of the shifts, on non-adjacent dims of odd and even sizes and a real input."""
+    x = np.random.default_rng(1).standard_normal((5, 4, 9))
+    axes = (-3, -1)
+    f = np.fft.ifftn if inverse else np.fft.fftn
+    expected = np.fft.fftshift(f(np.fft.ifftshift(x, axes=axes), axes=axes, norm=norm), axes=axes)
+    _close(FFT((5, 4, 9), dims=axes, norm=norm, centered=True, inverse=inverse)(torch.from_numpy(x)), expected)
+
+
 @pytest.mark.parametrize("norm", NORMS)
 def test_adjoint_norms(norm):
     """F_norm^H is the inverse transform with backward <-> forward swapped; ortho is unitary."""
