@@ -8,6 +8,7 @@ from typing import Sequence
 
 import torch
 
+from ..device_cache import device_cached
 from ..errors import check_choice
 from .base import LinearOperator, as_dims, as_shape
 
@@ -48,7 +49,6 @@ class FFT(LinearOperator):
         super().__init__(shape, shape)
         self.dims = as_dims(dims, shape, "FFT")
         self.norm, self.centered, self.inverse = norm, bool(centered), bool(inverse)
-        self._ramp_cache: dict = {}
         k = len(self.dims)
         self.name = ("IFFT" if inverse else "FFT") + (str(k) if k > 1 else "") + ("c" if centered else "")
 
@@ -56,30 +56,9 @@ class FFT(LinearOperator):
         transform = torch.fft.ifftn if self.inverse else torch.fft.fftn
         if not self.centered:
             return transform(x, dim=self.dims, norm=self.norm)
-        ramp_in, ramp_out = self._ramps(x.device, x.dtype)
+        cdtype = torch.complex128 if x.dtype in (torch.float64, torch.complex128) else torch.complex64
+        ramp_in, ramp_out = centered_ramps(self.ishape, self.dims, self.inverse, cdtype, x.device)
         return transform(x * ramp_in, dim=self.dims, norm=self.norm) * ramp_out
-
-    def _ramps(self, device, dtype) -> tuple[torch.Tensor, torch.Tensor]:
-        """Input and output phase ramps of the centered transform over ``dims`` (broadcasting against
-        (..., *shape)), complex of x's precision; exactly ±1 when every size is even. Built once per
-        device and precision."""
-        cdtype = torch.complex128 if dtype in (torch.float64, torch.complex128) else torch.complex64
-        key = (device, cdtype)
-        if key not in self._ramp_cache:
-            sign = 1 if self.inverse else -1
-            ramp_in = ramp_out = torch.ones((), dtype=torch.complex128)
-            for dim in self.dims:
-                n, h = self.ishape[dim], self.ishape[dim] // 2
-                k = torch.arange(n)
-                phase = torch.exp(sign * 2j * math.pi * ((-h * k) % n).double() / n)  # w^(-hk), w = e^(sign 2πi/n)
-                shape = [1] * len(self.ishape)
-                shape[dim] = n
-                ramp_in = ramp_in * phase.reshape(shape)
-                ramp_out = ramp_out * (phase * cmath.exp(sign * 2j * math.pi * (h * h % n) / n)).reshape(shape)
-            if all(self.ishape[d] % 2 == 0 for d in self.dims):  # signs: drop the rounding of exp
-                ramp_in, ramp_out = ramp_in.real.round().to(ramp_in.dtype), ramp_out.real.round().to(ramp_out.dtype)
-            self._ramp_cache[key] = (ramp_in.to(device, cdtype), ramp_out.to(device, cdtype))
-        return self._ramp_cache[key]
 
     @property
     def H(self) -> "FFT":
@@ -87,4 +66,25 @@ class FFT(LinearOperator):
         return FFT(self.ishape, self.dims, _ADJOINT_NORM[self.norm], self.centered, not self.inverse)
 
 
-__all__ = ["FFT", "NORMS"]
+@device_cached
+def centered_ramps(shape: tuple[int, ...], dims: tuple[int, ...], inverse: bool, dtype: torch.dtype,
+                   device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Input and output phase ramps of the centered DFT over ``dims`` of (..., *shape), broadcasting:
+    per dim w^(-hj) on the input and w^(h²) w^(-hk) on the output, h = n // 2, w = exp(∓2πi / n);
+    exactly ±1 when every size is even. Built once per arguments (``device_cached``)."""
+    sign = 1 if inverse else -1
+    ramp_in = ramp_out = torch.ones((), dtype=torch.complex128, device=device)
+    for dim in dims:
+        n, h = shape[dim], shape[dim] // 2
+        k = torch.arange(n, device=device)
+        phase = torch.exp(sign * 2j * math.pi * ((-h * k) % n).double() / n)
+        view = [1] * len(shape)
+        view[dim] = n
+        ramp_in = ramp_in * phase.reshape(view)
+        ramp_out = ramp_out * (phase * cmath.exp(sign * 2j * math.pi * (h * h % n) / n)).reshape(view)
+    if all(shape[d] % 2 == 0 for d in dims):  # signs: drop the rounding of exp
+        ramp_in, ramp_out = ramp_in.real.round(), ramp_out.real.round()
+    return ramp_in.to(dtype), ramp_out.to(dtype)
+
+
+__all__ = ["FFT", "NORMS", "centered_ramps"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 
+from ..device_cache import device_cached
 from ..errors import MonarchError
 
 
@@ -89,15 +89,8 @@ class KeptModes:
         return block
 
 
+@device_cached
 def kept_indices(kept: KeptModes, dim: int, device: torch.device) -> torch.Tensor:
-    """``kept.indices(dim, device)`` built once per (modes, dim, device), so a gather or scatter in a
-    loop (a rollout) launches no index kernels. Shared: never modify it in place. Inside a CUDA-graph
-    capture (where kernels are recorded, not run) it is built fresh."""
-    if device.type == "cuda" and torch.cuda.is_current_stream_capturing():
-        return kept.indices(dim, device)
-    return _cached_indices(kept, dim, device)
-
-
-@functools.lru_cache(maxsize=None)
-def _cached_indices(kept: KeptModes, dim: int, device: torch.device) -> torch.Tensor:
+    """``kept.indices(dim, device)``, built once per (modes, dim, device), so a gather or scatter in
+    a loop (a rollout) launches no index kernels; see ``device_cached``."""
     return kept.indices(dim, device)
