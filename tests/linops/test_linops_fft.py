@@ -67,20 +67,11 @@ def test_centered_fft_over_any_dims_and_norms_matches_shifted_numpy(norm, invers
 
 def test_centered_ramps_are_built_once_per_shape_and_device():
     """A new operator of the same shape (``F.H`` builds one per call) reuses the phase ramps."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class Ops(TorchDispatchMode):
-        def __init__(self):
-            super().__init__()
-            self.names = set()
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            self.names.add(func.__name__.split(".")[0])
-            return func(*args, **(kwargs or {}))
+    from tests.dispatched import DispatchedOps
 
     x = torch.from_numpy(_x(2, 6, 5))
     FFT((2, 6, 5), (-2, -1), centered=True).H(x)
-    with Ops() as ops:
+    with DispatchedOps() as ops:
         FFT((2, 6, 5), (-2, -1), centered=True).H(x)
     assert not {"arange", "exp", "remainder"} & ops.names, ops.names
 

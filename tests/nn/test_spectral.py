@@ -95,23 +95,14 @@ def test_shared_transforms_across_layers():
 def test_repeated_calls_build_no_index_tensors(gen):
     """After the first call a layer's gather / scatter indices and irfft weights are reused: a rollout
     step launches no arange / remainder kernels (counted at the dispatcher, forward and backward)."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class Ops(TorchDispatchMode):
-        def __init__(self):
-            super().__init__()
-            self.names = []
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            self.names.append(func.__name__)
-            return func(*args, **(kwargs or {}))
+    from tests.dispatched import DispatchedOps
 
     x = torch.randn(2, 3, 16, 16, generator=gen, requires_grad=True)
     for layer in (SpectralConv(3, 3, (4, 4)), MonarchSpectralConv(3, 3, (4, 4), grid=(16, 16), learn="both")):
         layer(x).sum().backward()
-        with Ops() as ops:
+        with DispatchedOps() as ops:
             layer(x).sum().backward()
-        assert not {"arange", "remainder", "where"} & {name.split(".")[0] for name in ops.names}, type(layer).__name__
+        assert not {"arange", "remainder", "where"} & ops.names, type(layer).__name__
 
 
 def test_bad_input():
