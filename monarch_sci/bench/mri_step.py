@@ -13,9 +13,12 @@ SENSE-CG has no parameters: its step is forward + backward to the k-space input 
 component upstream of it would need) so that both sides run the same CG forward and backward.
 Structures and ``materialize`` (dense GEMMs built from the live factors vs the factor-by-factor
 apply) are swept by ``--structure`` / ``--materialize``. Times are medians after warm-up, CUDA
-synchronized; ``ratio`` = Monarch / FFT of each pair (goal ≤ 1.2 on an H200).
+synchronized; ``ratio`` = Monarch / FFT of each pair (goal ≤ 1.2 on an H200). Eager steps at 320² are
+bound by the host launching kernels (the Monarch side launches more), so ``--cuda-graph`` replays
+forward + backward from a CUDA graph (``train.graphed.GraphedStep``, as ``fno speed --cuda-graph``;
+the Adam step stays eager) and measures the GPU work.
 
-    python -m monarch_sci.bench.mri_step --device cuda --out results/mri/h200_step.json
+    python -m monarch_sci.bench.mri_step --device cuda --cuda-graph --out results/mri/h200_step_graph.json
     python -m monarch_sci.bench.mri_step --device cpu --shape 64 64 --coils 4 --batch 2 --repeats 3   # smoke test
 """
 
@@ -56,9 +59,11 @@ def _inputs(shape, coils, batch, device, seed):
 
 
 def step_seconds(name: str, options: dict, shape=(320, 320), coils: int = 15, batch: int = 4, device: str = "cpu",
-                 amp: str = "off", compile: bool = False, warmup: int = 3, repeats: int = 10, seed: int = 0) -> dict:
+                 amp: str = "off", compile: bool = False, cuda_graph: bool = False, warmup: int = 3,
+                 repeats: int = 10, seed: int = 0) -> dict:
     """{"median", "min", "times", ...}: seconds per training step of the registered MRI model ``name``."""
     from ..mri.models import build_model
+    from ..train.graphed import GraphedStep
     from ..train.precision import autocast
 
     dev = torch.device(device)
@@ -71,13 +76,22 @@ def step_seconds(name: str, options: dict, shape=(320, 320), coils: int = 15, ba
     if not params:
         kspace = kspace.clone().requires_grad_()
 
-    def step():
+    def forward_backward(_batch=()):
         with autocast(amp, dev):
             out = model(kspace, mask, maps)
         loss = (out.abs().float() - target).abs().mean()
-        if optimizer is not None:
-            optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        return loss.detach()
+
+    graphed = GraphedStep(params or [kspace], forward_backward) if cuda_graph else None
+
+    def step():
+        if graphed is not None:
+            graphed(())  # the inputs are fixed tensors the graph reads directly
+        else:
+            if optimizer is not None:
+                optimizer.zero_grad(set_to_none=True)
+            forward_backward()
         if optimizer is not None:
             optimizer.step()
 
@@ -86,15 +100,15 @@ def step_seconds(name: str, options: dict, shape=(320, 320), coils: int = 15, ba
 
 
 def run(pairs=tuple(PAIRS), structures=("M",), materialize=(True,), shape=(320, 320), coils: int = 15, batch: int = 4,
-        device: str | None = None, amp: str = "off", compile: bool = False, warmup: int = 3, repeats: int = 10,
-        seed: int = 0, command: str | None = None, progress=None) -> dict:
+        device: str | None = None, amp: str = "off", compile: bool = False, cuda_graph: bool = False, warmup: int = 3,
+        repeats: int = 10, seed: int = 0, command: str | None = None, progress=None) -> dict:
     """All pairs × structures × materialize settings; {"meta", "rows", "ratios"}."""
     bad = [p for p in pairs if p not in PAIRS]
     if bad:
         raise MonarchError(f"unknown MRI bench pairs {bad}; valid: {', '.join(PAIRS)}")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    common = dict(shape=shape, coils=coils, batch=batch, device=device, amp=amp, compile=compile, warmup=warmup,
-                  repeats=repeats, seed=seed)
+    common = dict(shape=shape, coils=coils, batch=batch, device=device, amp=amp, compile=compile,
+                  cuda_graph=cuda_graph, warmup=warmup, repeats=repeats, seed=seed)
     rows, ratios, fft_cache = [], [], {}
     for pair in pairs:
         (monarch, m_opts), (fft, f_opts) = PAIRS[pair]
@@ -142,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", help="cuda or cpu (default: cuda when available)")
     parser.add_argument("--amp", default="off", choices=["off", "bf16"])
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--cuda-graph", action="store_true", help="replay forward + backward from a CUDA graph")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
@@ -153,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = " ".join(["python -m monarch_sci.bench.mri_step", *(sys.argv[1:] if argv is None else argv)])
     result = run(tuple(args.pairs), tuple(args.structure), tuple(m == "true" for m in args.materialize), tuple(args.shape),
-                 args.coils, args.batch, args.device, args.amp, args.compile, args.warmup, args.repeats, args.seed, command,
+                 args.coils, args.batch, args.device, args.amp, args.compile, args.cuda_graph, args.warmup, args.repeats,
+                 args.seed, command,
                  progress=lambda r: print(f"  {r['pair']} {r['model']} {r['options']}: {1e3 * r['median']:.2f} ms",
                                           file=sys.stderr, flush=True))
     print(format_table(result))

@@ -13,11 +13,10 @@ S = n(n/2 + 1)·2b half-spectrum bytes (b = 4 for float32):
 
 The achieved fraction is floor bytes / (time × copy bandwidth), the copy bandwidth measured here with a
 large device-to-device copy (read + write). Also reported: the eager GPU path's own traffic by the same
-count, 26S + 12R ≈ 2.1× the floor: the multiplier pass 5S, torch's clone of the c2r input 8S, the inverse
-FFTs 4(S + R), the product in two passes 7R, the forward FFT R + S, the update in three passes 8S (with
-``torch.compile`` the pointwise passes fuse: 21S + 10R ≈ 1.7×; cuFFT's own extra passes come on top). The
-CPU path replaces irfft2 by ifft + irfft (no clone, one more pass). Finally, the minutes the recipe's
-samples need at the measured step time.
+count, 18S + 12R ≈ 1.65× the floor: the multiplier pass 5S, the inverse FFTs 4(S + R), the product in two
+passes 7R, the forward FFT R + S, the update in three passes 8S (cuFFT's own extra passes come on top:
+its 2-D transforms are two kernels, one per axis). The CPU path replaces irfft2 by ifft + irfft (one more
+pass). Finally, the minutes the recipe's samples need at the measured step time.
 
 >>> result = run(n=32, batch=4, steps=3, warmup=1)
 >>> result["floor_bytes_per_step"] == 4 * (8 * 32 * 17 * 8 + 10 * 32 * 32 * 4)
@@ -40,7 +39,7 @@ def step_bytes(n: int, batch: int, dtype: torch.dtype = torch.float32, scheme: s
     R, S = n * n * b, n * (n // 2 + 1) * 2 * b
     evaluations = 2 if scheme == "heun" else 1
     floor = 8 * S + 10 * R
-    eager = 5 * S + 8 * S + 4 * (S + R) + 7 * R + (R + S) + 8 * S
+    eager = 5 * S + 4 * (S + R) + 7 * R + (R + S) + 8 * S
     return {"floor": batch * floor * evaluations, "eager": batch * eager * evaluations}
 
 

@@ -31,7 +31,9 @@ class Mask(LinearOperator):
         batch, mshape = split_batch(mask, batch_dims, self.name)
         if mask.dtype.is_complex:
             raise MonarchError(f"Mask needs a boolean or real 0/1 mask, got {mask.dtype}; use Multiply for weights")
-        if mask.dtype != torch.bool and not bool(((mask == 0) | (mask == 1)).all()):
+        # the values are read back to check them, except while a CUDA graph records (no host reads there)
+        capturing = mask.is_cuda and torch.cuda.is_current_stream_capturing()
+        if mask.dtype != torch.bool and not capturing and not bool(((mask == 0) | (mask == 1)).all()):
             raise MonarchError("Mask entries must be 0 or 1 (or boolean); use Multiply for other weights")
         try:
             fits = len(mshape) <= len(shape) and tuple(torch.broadcast_shapes(mshape, shape)) == shape

@@ -8,6 +8,14 @@ from ..errors import MonarchError
 from .stage import Stage, like_precision, promote
 
 
+def _rebuilt(cls, **fields):
+    """A stage derived from a checked one (adjoint, device move, composition) without checking it again:
+    the checks read index values back to the host, which a CUDA-graph capture forbids."""
+    stage = cls.__new__(cls)
+    stage.__dict__.update(fields)
+    return stage
+
+
 class Permutation(Stage):
     """y[..., o] = x[..., index[o]]: a gather by a permutation of range(n)."""
 
@@ -32,20 +40,25 @@ class Permutation(Stage):
     def _apply(self, x):
         return x.index_select(-1, self.index.to(x.device))
 
+    def _with(self, index: torch.Tensor) -> "Permutation":
+        return _rebuilt(Permutation, index=index, n_in=self.n_in, n_out=self.n_out)
+
     def adjoint(self) -> "Permutation":
-        return Permutation(torch.argsort(self.index))
+        return self._with(torch.argsort(self.index))
 
     transpose = adjoint
 
     def to(self, dtype=None, device=None) -> "Permutation":
-        return Permutation(self.index.to(device=device))
+        return self._with(self.index.to(device=device))
 
     def _tokens(self):
         return ("P",), ("permute",)
 
     def then(self, other: "Permutation") -> "Permutation":
         """The permutation that applies self, then other."""
-        return Permutation(self.index[other.index])
+        if other.n_in != self.n_out:
+            raise MonarchError(f"cannot compose a permutation of {self.n_out} with one of {other.n_in}")
+        return self._with(self.index[other.index.to(self.index.device)])
 
 
 class Selection(Stage):
@@ -79,13 +92,17 @@ class Selection(Stage):
             return x.index_select(-1, index)
         return x.new_zeros(*x.shape[:-1], self.size).index_copy(-1, index, x)
 
+    def _with(self, index: torch.Tensor, adjoint: bool) -> "Selection":
+        n_in, n_out = (self.n_in, self.n_out) if adjoint == self.adjoint_flag else (self.n_out, self.n_in)
+        return _rebuilt(Selection, index=index, size=self.size, adjoint_flag=adjoint, n_in=n_in, n_out=n_out)
+
     def adjoint(self) -> "Selection":
-        return Selection(self.index, self.size, adjoint=not self.adjoint_flag)
+        return self._with(self.index, not self.adjoint_flag)
 
     transpose = adjoint
 
     def to(self, dtype=None, device=None) -> "Selection":
-        return Selection(self.index.to(device=device), self.size, self.adjoint_flag)
+        return self._with(self.index.to(device=device), self.adjoint_flag)
 
     def _tokens(self):
         return (), ("select",)

@@ -22,8 +22,8 @@ low modes) is itself representable only to about 1.5 %, which biases the slow mo
 float32 generator has that bias). Odd-derivative multipliers are zero on the Nyquist row/column (FNO's
 full-spectrum code gives that mode the wavenumber −n/2; the difference is far below the discretization
 error). The step is batched over samples, with no Python loop per sample; its pointwise work is one
-broadcast multiply building the 4 spectra, the product and the update, all in reused buffers (on the CPU
-the inverse FFT is done as ifft over x then irfft over y, which allocates nothing). ``compile=True`` hands
+broadcast multiply building the 4 spectra (with the inverse FFT's 1/n², so the FFTs run unnormalized),
+the product and the update, in reused buffers (details in ``_nonlinear_into``). ``compile=True`` hands
 the plain functional step to ``torch.compile`` (for GPUs; on the CPU it is slower).
 
 >>> solver = NavierStokes2d(64, visc=1e-3, dt=1e-3, forcing=fno_forcing(64))
@@ -86,8 +86,10 @@ class NavierStokes2d:
         lam[0, 0] = 1.0  # ψ̂_0 = ŵ_0 = 0 anyway
         dx = 2j * math.pi * torch.where(kx.abs() == n // 2, 0.0, kx)
         dy = 2j * math.pi * torch.where(ky.abs() == n // 2, 0.0, ky)
-        # û, v̂, ŵ_x, ŵ_y = multipliers · ŵ, stacked on a new dim -3
-        self.multipliers = torch.stack(torch.broadcast_tensors(dy / lam, -dx / lam, dx, dy)).to(self.device, cdtype)
+        # û, v̂, ŵ_x, ŵ_y = multipliers · ŵ, stacked on a new dim -3; the inverse FFT's 1/n² folded in
+        # (the inverse FFTs run unnormalized: torch's normalization is one more pass over 4 fields)
+        multipliers = torch.stack(torch.broadcast_tensors(dy / lam, -dx / lam, dx, dy)) / n**2
+        self.multipliers = multipliers.to(self.device, cdtype)
         dealias = ((kx.abs() <= 2 * (n // 2) / 3) & (ky.abs() <= 2 * (n // 2) / 3)).double()
         lam[0, 0] = 0.0
         half = 0.5 * dt * visc * lam
@@ -108,7 +110,7 @@ class NavierStokes2d:
     def nonlinear_term(self, w_hat: torch.Tensor) -> torch.Tensor:
         """rfft2(u·∇w) (B, n, n//2 + 1), not yet dealiased; 4 inverse FFTs and 1 forward FFT."""
         n = self.n
-        fields = torch.fft.irfft2(w_hat.unsqueeze(-3) * self.multipliers, s=(n, n))  # (B, 4, n, n)
+        fields = torch.fft.irfft2(w_hat.unsqueeze(-3) * self.multipliers, s=(n, n), norm="forward")  # (B, 4, n, n)
         return torch.fft.rfft2(torch.addcmul(fields[:, 0] * fields[:, 2], fields[:, 1], fields[:, 3]))
 
     def _step_reference(self, w_hat: torch.Tensor) -> torch.Tensor:
@@ -130,25 +132,32 @@ class NavierStokes2d:
             self._buffers_batch = batch
             self._buffers = {
                 "spectra": new(batch, 4, n, m),
-                "half": new(batch, 4, n, m),
-                "fields": new(batch, 4, n, n, dtype=self.dtype),
                 "product": new(batch, n, n, dtype=self.dtype),
                 "base": new(batch, n, m),
-                "n_hat": new(batch, n, m),
-                "n_hat2": new(batch, n, m),
                 "predicted": new(batch, n, m),
             }
+            if self.device.type == "cpu":
+                self._buffers |= {
+                    "half": new(batch, 4, n, m),
+                    "fields": new(batch, 4, n, n, dtype=self.dtype),
+                    "n_hat": new(batch, n, m),
+                    "n_hat2": new(batch, n, m),
+                }
         return self._buffers
 
-    def _nonlinear_into(self, w_hat: torch.Tensor, ws: dict, out: torch.Tensor) -> torch.Tensor:
+    def _nonlinear_into(self, w_hat: torch.Tensor, ws: dict, out: str) -> torch.Tensor:
+        """``nonlinear_term`` with reused buffers. On the CPU every FFT writes into a buffer (its own
+        allocation costs fresh zeroed pages) and the inverse is ifft over x then irfft over y (irfft2
+        allocates internally); on CUDA the FFTs allocate from the caching allocator, since their ``out=``
+        is a copy after the transform (a pass over 4 fields)."""
         spectra = torch.mul(w_hat.unsqueeze(-3), self.multipliers, out=ws["spectra"])
-        fields = ws["fields"]
-        if self.device.type == "cpu":  # separable inverse: irfft2 allocates internally on every call
-            torch.fft.irfft(torch.fft.ifft(spectra, dim=-2, out=ws["half"]), n=self.n, dim=-1, out=fields)
+        if self.device.type == "cpu":
+            half = torch.fft.ifft(spectra, dim=-2, norm="forward", out=ws["half"])
+            fields = torch.fft.irfft(half, n=self.n, dim=-1, norm="forward", out=ws["fields"])
         else:
-            torch.fft.irfft2(spectra, s=(self.n, self.n), out=fields)
+            fields = torch.fft.irfft2(spectra, s=(self.n, self.n), norm="forward")
         product = torch.mul(fields[:, 0], fields[:, 2], out=ws["product"]).addcmul_(fields[:, 1], fields[:, 3])
-        return torch.fft.rfft2(product, out=out)
+        return torch.fft.rfft2(product, out=ws[out]) if self.device.type == "cpu" else torch.fft.rfft2(product)
 
     def _step_buffered(self, w_hat: torch.Tensor) -> torch.Tensor:
         """The same step as ``_step_reference`` with every intermediate in a reused buffer."""
@@ -157,10 +166,10 @@ class NavierStokes2d:
             increment = torch.mul(w_hat, self.damping, out=ws["base"])
         else:
             increment = torch.addcmul(self.source, w_hat, self.damping, out=ws["base"])
-        n_hat = self._nonlinear_into(w_hat, ws, ws["n_hat"])
+        n_hat = self._nonlinear_into(w_hat, ws, "n_hat")
         if self.scheme == "heun":
             predicted = torch.addcmul(increment, n_hat, self.nonlinear, value=-1, out=ws["predicted"]).add_(w_hat)
-            n_hat.add_(self._nonlinear_into(predicted, ws, ws["n_hat2"])).mul_(0.5)
+            n_hat.add_(self._nonlinear_into(predicted, ws, "n_hat2")).mul_(0.5)
         change = torch.addcmul(increment, n_hat, self.nonlinear, value=-1, out=ws["predicted"])
         return w_hat + change  # a fresh tensor: callers may keep states
 

@@ -43,6 +43,25 @@ def test_adjacent_permutations_merge(gen):
     assert torch.equal(C.stages[0](x), x[p][q])
 
 
+def test_derived_permutations_and_selections_keep_their_meaning(gen):
+    from monarch_sci.monarch import Selection
+
+    p, q = torch.randperm(9, generator=gen), torch.randperm(9, generator=gen)
+    P, Q = Permutation(p), Permutation(q)
+    x = torch.randn(9, dtype=torch.float64, generator=gen)
+    assert torch.equal(P.adjoint()(P(x)), x) and torch.equal(P.then(Q)(x), Q(P(x)))
+    assert torch.equal(P.to(device="cpu").index, p)
+    with pytest.raises(MonarchError, match="compose a permutation of 9 with one of 4"):
+        P.then(Permutation(torch.arange(4)))
+    with pytest.raises(MonarchError, match="permutation of range"):
+        Permutation(torch.tensor([0, 0, 1]))
+    S = Selection(torch.tensor([4, 1]), 9)
+    assert torch.equal(S(x), x[[4, 1]]) and (S.n_in, S.n_out) == (9, 2)
+    St = S.adjoint()
+    assert (St.n_in, St.n_out) == (2, 9) and torch.equal(St(S(x))[[4, 1]], x[[4, 1]])
+    assert (St.to(device="cpu").n_in, St.adjoint().n_out) == (2, 2)
+
+
 def test_real_part_stage_is_complex_linear(gen):
     A = Chain([factor(16, 16, gen)])
     Re = RealPart(A)
