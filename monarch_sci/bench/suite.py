@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
+from typing import Sequence
 
 import torch
 
@@ -193,21 +194,27 @@ def run(
     repeat: int = 50,
     compile_all: bool = False,
     projection: bool = False,
+    steps: Sequence[str] = (),
     bandwidth: float | None = None,
     seed: int = 0,
     command: str | None = None,
     progress=None,
+    step_progress=None,
 ) -> dict:
     """Run the suite and return {"meta": ..., "rows": [...]} (see the module docstring for fields).
 
     device defaults to CUDA when available, else CPU; ns, batches and dtypes default to the full grid
     on CUDA and to a small one on CPU (seconds). bandwidth (bytes/s) defaults to a copy measured now.
+    steps: whole-step entries of ``bench.steps`` ("linear", "fno", "mri", "ns") added as result["steps"].
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     defaults = GPU_DEFAULTS if device.type == "cuda" else CPU_DEFAULTS
     ns, batches = tuple(ns or defaults["ns"]), tuple(batches or defaults["batches"])
     dtypes, methods = tuple(dtypes or defaults["dtypes"]), tuple(methods or METHODS)
-    for name, values, allowed in (("dtype", dtypes, DTYPES), ("method", methods, METHODS), ("pass", passes, PASSES)):
+    from .steps import STEPS
+
+    for name, values, allowed in (("dtype", dtypes, DTYPES), ("method", methods, METHODS), ("pass", passes, PASSES),
+                                  ("steps", steps, STEPS)):
         bad = [v for v in values if v not in allowed]
         if bad:
             raise MonarchError(f"unknown bench {name} {bad}; choose from {sorted(allowed)}")
@@ -252,6 +259,10 @@ def run(
         from . import projection as projection_bench
 
         result["projection"] = projection_bench.run(n=min(ns), repeat=3)
+    if steps:
+        from . import steps as step_bench
+
+        result["steps"] = step_bench.run(steps, device, dtypes, progress=step_progress)
     return result
 
 
@@ -323,6 +334,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--warmup-ms", type=float, default=25.0)
     parser.add_argument("--compile-all", action="store_true", help="torch.compile every case, not only the anchor")
     parser.add_argument("--projection", action="store_true", help="also time ms.project (bench.projection)")
+    parser.add_argument("--steps", nargs="+", default=[], choices=["linear", "fno", "mri", "ns"],
+                        help="also time whole steps: MonarchLinear vs nn.Linear, Monarch-NO vs FNO, mSENSE vs SENSE, "
+                             "the Navier-Stokes solver (bench.steps)")
     parser.add_argument("--bandwidth", type=float, help="bytes/s for the floor (default: measure a copy)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the JSON result here")
@@ -340,11 +354,16 @@ def execute(args: argparse.Namespace, command: str) -> int:
     """Run the benchmarks that parsed ``args`` ask for; ``command`` is recorded in the JSON."""
     result = run(device=args.device, ns=args.ns, batches=args.batches, dtypes=args.dtypes, methods=args.methods,
                  passes=tuple(args.passes), warmup_ms=args.warmup_ms, repeat=args.repeat,
-                 compile_all=args.compile_all, projection=args.projection, bandwidth=args.bandwidth,
-                 seed=args.seed, command=command,
+                 compile_all=args.compile_all, projection=args.projection, steps=tuple(args.steps),
+                 bandwidth=args.bandwidth, seed=args.seed, command=command,
                  progress=lambda r: print(f"  {r['n']} {r['batch']} {r['dtype']} {r['pass']} {r['method']}: "
-                                          f"{r['us']:.1f} us", file=sys.stderr, flush=True))
+                                          f"{r['us']:.1f} us", file=sys.stderr, flush=True),
+                 step_progress=lambda e: print(f"  step {e['entry']} {e['settings']}", file=sys.stderr, flush=True))
     print(format_table(result))
+    if result.get("steps"):
+        from .steps import format_steps
+
+        print(format_steps(result["steps"]))
     if args.out:
         _write_json(args.out, result)
     return 0

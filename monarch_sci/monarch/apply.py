@@ -81,7 +81,12 @@ def monarch_apply(
     """y = M x (or M^H x) along the last dim, shapes already checked and dtypes already common.
 
     impl: "einsum" (reference), "bmm", or "auto" (the fused GPU kernel where it applies, else bmm).
+    Inside an autocast region a real x runs in the region's dtype (x, R and L cast), as autocast runs
+    nn.Linear and torch.bmm; the fused kernels would otherwise keep float32 there.
     """
+    if x.is_floating_point() and torch.is_autocast_enabled(x.device.type):
+        dtype = torch.get_autocast_dtype(x.device.type)
+        x, R, L = x.to(dtype), R.to(dtype), L.to(dtype)
     if impl == "auto":
         from ..kernels import fused_apply, use_fused  # lazy; Triton itself loads only on use
 

@@ -110,7 +110,7 @@ class MonarchLinear(nn.Module):
         if k * p != self.in_features:
             x = F.pad(x, (0, k * p - self.in_features))
         y = monarch_apply(x, self.R, self.L)[..., : self.out_features]
-        return y if self.bias is None else y + self.bias
+        return y if self.bias is None else y + self.bias.to(y.dtype)  # autocast: y is in the region's dtype
 
     @classmethod
     def from_dense(cls, linear: nn.Linear, nblocks: int = 4) -> "MonarchLinear":

@@ -46,3 +46,26 @@ def test_cli_subcommand(tmp_path, capsys):
 def test_unknown_names_are_rejected():
     with pytest.raises(MonarchError, match="unknown bench dtype"):
         run(device="cpu", ns=[16], batches=[2], dtypes=["float8"], bandwidth=1e10)
+
+
+def test_steps_time_each_monarch_model_against_its_twin_in_the_json(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["--device", "cpu", "--n", "16", "--batch", "2", "--dtype", "float32", "bfloat16", "--method", "dense",
+            "--pass", "fwd", "--repeat", "2", "--bandwidth", "1e10", "--steps", "linear", "mri", "ns", "--out", str(out)]
+    assert main(argv) == 0
+    steps = json.loads(out.read_text())["steps"]
+    linear = [e for e in steps if e["entry"] == "linear"]
+    assert {(e["settings"]["nblocks"], e["settings"]["dtype"]) for e in linear} == {
+        (4, "float32"), (4, "bfloat16"), (16, "float32"), (16, "bfloat16")}
+    for e in steps:
+        if e["entry"] == "ns":
+            assert e["times_floor"] == pytest.approx(e["ms"] / e["floor_ms"]) and e["settings"]["n"] == 64
+        else:
+            assert e["monarch_ms"] > 0 and e["ratio"] == pytest.approx(e["monarch_ms"] / e["baseline_ms"])
+    assert [e["entry"] for e in steps] == ["linear"] * 4 + ["mri", "ns"]
+    assert "MonarchLinear / nn.Linear (16 blocks, bfloat16)" in capsys.readouterr().out
+
+
+def test_unknown_steps_are_rejected_before_anything_runs():
+    with pytest.raises(MonarchError, match="unknown bench steps \\['resnet'\\]"):
+        run(device="cpu", ns=[16], batches=[2], dtypes=["float32"], steps=("resnet",), bandwidth=1e10)

@@ -138,6 +138,18 @@ def test_gradients_flow_and_gradcheck(gen):
     assert torch.autograd.gradcheck(call, (xs, small.R, small.L, small.bias))
 
 
+def test_autocast_runs_the_layer_in_its_dtype_like_nn_linear(gen):
+    layer, dense = MonarchLinear(64, 48, nblocks=4), torch.nn.Linear(64, 48)
+    x = torch.randn(5, 64, generator=gen)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y, y_dense = layer(x), dense(x)
+    assert y.dtype == y_dense.dtype == torch.bfloat16
+    expected = layer(x)
+    assert ((y.float() - expected).norm() / expected.norm()).item() < 2e-2  # bfloat16 rounding, not another map
+    y.float().sum().backward()
+    assert layer.R.grad.dtype == layer.L.grad.dtype == torch.float32 and layer.R.grad.abs().sum() > 0
+
+
 def test_weight_property_is_differentiable():
     layer = MonarchLinear(16, 16)
     layer.weight.sum().backward()
