@@ -46,6 +46,7 @@ import torch
 from ..errors import MonarchError
 from ..monarch.apply import forward_bmm, forward_einsum
 from ..monarch.shapes import balanced_split
+from .steps import STEPS, format_steps
 
 DTYPES = {"float32": torch.float32, "tf32": torch.float32, "bfloat16": torch.bfloat16, "complex64": torch.complex64}
 METHODS = ("fused", "bmm", "compile", "dense", "fft")
@@ -211,8 +212,6 @@ def run(
     defaults = GPU_DEFAULTS if device.type == "cuda" else CPU_DEFAULTS
     ns, batches = tuple(ns or defaults["ns"]), tuple(batches or defaults["batches"])
     dtypes, methods = tuple(dtypes or defaults["dtypes"]), tuple(methods or METHODS)
-    from .steps import STEPS
-
     for name, values, allowed in (("dtype", dtypes, DTYPES), ("method", methods, METHODS), ("pass", passes, PASSES),
                                   ("steps", steps, STEPS)):
         bad = [v for v in values if v not in allowed]
@@ -334,7 +333,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--warmup-ms", type=float, default=25.0)
     parser.add_argument("--compile-all", action="store_true", help="torch.compile every case, not only the anchor")
     parser.add_argument("--projection", action="store_true", help="also time ms.project (bench.projection)")
-    parser.add_argument("--steps", nargs="+", default=[], choices=["linear", "fno", "mri", "ns"],
+    parser.add_argument("--steps", nargs="+", default=[], choices=list(STEPS),
                         help="also time whole steps: MonarchLinear vs nn.Linear, Monarch-NO vs FNO, mSENSE vs SENSE, "
                              "the Navier-Stokes solver (bench.steps)")
     parser.add_argument("--bandwidth", type=float, help="bytes/s for the floor (default: measure a copy)")
@@ -361,8 +360,6 @@ def execute(args: argparse.Namespace, command: str) -> int:
                  step_progress=lambda e: print(f"  step {e['entry']} {e['settings']}", file=sys.stderr, flush=True))
     print(format_table(result))
     if result.get("steps"):
-        from .steps import format_steps
-
         print(format_steps(result["steps"]))
     if args.out:
         _write_json(args.out, result)
