@@ -215,18 +215,28 @@ class Trainer:
     def _loader(self) -> DataLoader:
         self.sampler.set_epoch(self.epoch, start=self.step_in_epoch * self.config.batch_size // self.env.world_size)
         return DataLoader(self.train_set, batch_size=self.config.batch_size // self.env.world_size,
-                          sampler=self.sampler, drop_last=False)
+                          sampler=self.sampler, drop_last=False, pin_memory=self.env.device.type == "cuda")
 
     def _run_epoch(self) -> bool:
-        """One epoch (or its remainder); False when a stop was requested."""
+        """One epoch (or its remainder); False when a stop was requested.
+
+        Each step's forward and backward are queued before the next batch is collated and copied to
+        the device, so on a GPU that host work overlaps the step instead of following its loss
+        read-back (the non-finite guard). A batch fetched ahead and not trained on when a stop comes
+        is fetched again on resume (the sampler restarts at ``step_in_epoch``).
+        """
         cfg, env = self.config, self.env
         self.net.train()
         loader = self._loader()
         bar = _progress(len(loader), f"epoch {self.epoch + 1}/{cfg.epochs}", cfg.progress and env.is_main,
                         initial=self.step_in_epoch)
         start = time.perf_counter()
-        for batch in loader:
-            loss_sum, count = self._step(to_device(batch, env.device))
+        batches = (to_device(batch, env.device) for batch in loader)
+        batch = next(batches, None)
+        while batch is not None:
+            launched = self._launch(batch)
+            batch = next(batches, None)
+            loss_sum, count = self._finish(*launched)
             self._sums["loss"] += loss_sum
             self._sums["count"] += count
             self.step_in_epoch += 1
@@ -271,13 +281,16 @@ class Trainer:
         params = [p for p in self.model.parameters() if p.grad is not None]
         return losses.detach(), torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip if cfg.grad_clip else math.inf)
 
-    def _step(self, batch) -> tuple[float, int]:
-        env = self.env
+    def _launch(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Queue forward and backward (a graph replay or eager): per-sample losses and the gradient norm."""
         if self._graphed is not None:
-            losses, norm = self._graphed(batch)
-        else:
-            self.optimizer.zero_grad(set_to_none=True)
-            losses, norm = self._forward_backward(batch)
+            return self._graphed(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        return self._forward_backward(batch)
+
+    def _finish(self, losses: torch.Tensor, norm: torch.Tensor) -> tuple[float, int]:
+        """Read the step's loss back, stop on a non-finite loss or gradient, else take the optimizer step."""
+        env = self.env
         local = losses.sum()
         bad = (~torch.isfinite(local)) | (~torch.isfinite(norm))
         stats = env.all_sum(torch.stack([local.detach().float(), torch.tensor(float(len(losses)), device=local.device),
