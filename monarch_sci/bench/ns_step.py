@@ -11,12 +11,19 @@ S = n(n/2 + 1)·2b half-spectrum bytes (b = 4 for float32):
     update          3S         ŵ and N̂ read, ŵ written
     total           8S + 10R   (≈ 4.73 MB per sample at 256², float32; ×2 evaluations for scheme "heun")
 
-The achieved fraction is floor bytes / (time × copy bandwidth), the copy bandwidth measured here with a
-large device-to-device copy (read + write). Also reported: the eager GPU path's own traffic by the same
-count, 18S + 12R ≈ 1.65× the floor: the multiplier pass 5S, the inverse FFTs 4(S + R), the product in two
-passes 7R, the forward FFT R + S, the update in three passes 8S (cuFFT's own extra passes come on top:
-its 2-D transforms are two kernels, one per axis). The CPU path replaces irfft2 by ifft + irfft (one more
-pass). Finally, the minutes the recipe's samples need at the measured step time.
+The achieved fraction is floor bytes / (time × copy bandwidth), the copy bandwidth that of the
+benchmark suite (a 1 GiB device-to-device copy, read + write, median of CUDA-event timings). Also
+reported, by the same count (cuFFT's own extra passes come on top: its 2-D transforms are two kernels,
+one per axis):
+
+- the torch path (``impl="torch"``), 18S + 12R ≈ 1.65× the floor: the multiplier pass 5S, the inverse
+  FFTs 4(S + R) plus torch's copy of their input 8S (not counted), the product in two passes 7R, the
+  forward FFT R + S, the update in three passes 8S; the CPU path replaces irfft2 by ifft + irfft;
+- the Triton path (``impl="triton"``, CUDA's default), 4S + 18R ≈ 1.23× the floor: the update with the
+  next evaluation's packing 3S + 4R (two full complex spectra), two complex inverse FFTs 8R, the product
+  5R, the forward FFT R + S.
+
+Finally, the minutes the recipe's samples need at the measured step time.
 
 >>> result = run(n=32, batch=4, steps=3, warmup=1)
 >>> result["floor_bytes_per_step"] == 4 * (8 * 32 * 17 * 8 + 10 * 32 * 32 * 4)
@@ -31,29 +38,19 @@ from typing import Sequence
 import torch
 
 from ..pde.navier_stokes import NavierStokes2d, fno_forcing
+from .suite import copy_bandwidth
 
 
 def step_bytes(n: int, batch: int, dtype: torch.dtype = torch.float32, scheme: str = "euler") -> dict[str, int]:
-    """Minimal (fused) and eager-path bytes of one step for ``batch`` samples on an n × n grid."""
+    """Minimal (fused), torch-path and Triton-path bytes of one step for ``batch`` samples on an n × n grid."""
     b = torch.empty(0, dtype=dtype).element_size()
     R, S = n * n * b, n * (n // 2 + 1) * 2 * b
     evaluations = 2 if scheme == "heun" else 1
     floor = 8 * S + 10 * R
     eager = 5 * S + 4 * (S + R) + 7 * R + (R + S) + 8 * S
-    return {"floor": batch * floor * evaluations, "eager": batch * eager * evaluations}
-
-
-def copy_bandwidth(device: str, nbytes: int = 1 << 28, repeat: int = 5) -> float:
-    """Bytes per second of a large clone (read + write both counted), best of ``repeat``."""
-    x = torch.empty(nbytes // 4, dtype=torch.float32, device=device).uniform_()
-    best = float("inf")
-    for _ in range(repeat):
-        _sync(device)
-        start = time.perf_counter()
-        x.clone()
-        _sync(device)
-        best = min(best, time.perf_counter() - start)
-    return 2 * nbytes / best
+    triton = (3 * S + 4 * R) + 8 * R + 5 * R + (R + S)
+    return {"floor": batch * floor * evaluations, "eager": batch * eager * evaluations,
+            "triton": batch * triton * evaluations}
 
 
 def _sync(device: str) -> None:
@@ -70,16 +67,18 @@ def run(
     device: str = "cpu",
     scheme: str = "euler",
     compile: bool = False,
+    impl: str = "auto",
     recipe_samples: int = 1200,
     recipe_steps: int = 500_000,
-    bandwidth_bytes: int = 1 << 28,
 ) -> dict:
     """Median-free timing: the mean time of ``steps`` steps after ``warmup``, for ``batch`` random states.
 
     ``recipe_steps`` defaults to ns-v1e-3 (T = 50 at dt = 1e-4); the recipe estimate scales the measured
-    step time by recipe_samples / batch.
+    step time by recipe_samples / batch. The copy bandwidth is the benchmark suite's probe (``suite.copy_bandwidth``).
     """
-    solver = NavierStokes2d(n, 1e-3, 1e-4, fno_forcing(n), device=device, dtype=dtype, scheme=scheme, compile=compile)
+    solver = NavierStokes2d(
+        n, 1e-3, 1e-4, fno_forcing(n), device=device, dtype=dtype, scheme=scheme, compile=compile, impl=impl
+    )
     generator = torch.Generator(device=device).manual_seed(0)
     w = torch.randn(batch, n, n, generator=generator, device=device, dtype=dtype)
     w_hat = solver.to_spectral(w) / n  # modest amplitude: stays bounded for a few steps
@@ -90,7 +89,7 @@ def run(
     _sync(device)
     seconds = (time.perf_counter() - start) / steps
     counts = step_bytes(n, batch, dtype, scheme)
-    bandwidth = copy_bandwidth(device, bandwidth_bytes)
+    bandwidth = copy_bandwidth(torch.device(device))
     floor_seconds = counts["floor"] / bandwidth
     return {
         "n": n,
@@ -100,9 +99,11 @@ def run(
         "device_name": torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else "cpu",
         "scheme": scheme,
         "compile": compile,
+        "impl": solver.impl,
         "seconds_per_step": seconds,
         "floor_bytes_per_step": counts["floor"],
         "eager_bytes_per_step": counts["eager"],
+        "triton_bytes_per_step": counts["triton"],
         "copy_bandwidth_bytes_per_s": bandwidth,
         "floor_seconds_per_step": floor_seconds,
         "fraction_of_floor": floor_seconds / seconds,
@@ -128,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scheme", default="euler")
     parser.add_argument("--float64", action="store_true")
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--impl", default="auto", choices=("auto", "torch", "triton"))
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     result = run(
@@ -138,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         device=args.device,
         scheme=args.scheme,
         compile=args.compile,
+        impl=args.impl,
     )
     result["command"] = " ".join(["python -m monarch_sci.bench.ns_step", *(argv if argv is not None else sys.argv[1:])])
     text = json.dumps(result, indent=2)

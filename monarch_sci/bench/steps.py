@@ -100,7 +100,8 @@ def ns_step(n: int, batch: int, device: torch.device, warmup: int, repeats: int)
     from . import ns_step as bench
 
     result = bench.run(n=n, batch=batch, steps=repeats, warmup=warmup, device=str(device))
-    return {"entry": "ns", "settings": {"n": n, "batch": batch, "scheme": "euler", "dtype": "float32"},
+    return {"entry": "ns", "settings": {"n": n, "batch": batch, "scheme": "euler", "dtype": "float32",
+                                        "impl": result["impl"]},
             "ms": 1e3 * result["seconds_per_step"], "floor_ms": 1e3 * result["floor_seconds_per_step"],
             "times_floor": result["times_floor"]}
 

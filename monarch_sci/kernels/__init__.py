@@ -35,7 +35,8 @@ MAX_BLOCK_WIDTH = 256
 
 
 @functools.lru_cache(maxsize=None)
-def _triton_available() -> bool:
+def triton_available() -> bool:
+    """Whether Triton can be imported (it is never imported here)."""
     return importlib.util.find_spec("triton") is not None
 
 
@@ -54,7 +55,7 @@ def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     if E * max(*R.shape[1:], *L.shape[1:]) > MAX_BLOCK_WIDTH:
         return False
     index = x.device.index if x.device.index is not None else torch.cuda.current_device()
-    return _triton_available() and _capable(index)
+    return triton_available() and _capable(index)
 
 
 def fused_preferred(batch: int, n: int, needs_grad: bool) -> bool:
@@ -90,4 +91,6 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
     return apply(x, R, L, adjoint=adjoint, config=config)
 
 
-__all__ = ["MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "fused_apply", "fused_preferred", "fused_supported", "use_fused"]
+__all__ = [
+    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "fused_apply", "fused_preferred", "fused_supported", "triton_available", "use_fused"
+]

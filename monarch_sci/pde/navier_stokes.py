@@ -23,8 +23,11 @@ float32 generator has that bias). Odd-derivative multipliers are zero on the Nyq
 full-spectrum code gives that mode the wavenumber −n/2; the difference is far below the discretization
 error). The step is batched over samples, with no Python loop per sample; its pointwise work is one
 broadcast multiply building the 4 spectra (with the inverse FFT's 1/n², so the FFTs run unnormalized),
-the product and the update, in reused buffers (details in ``_nonlinear_into``). ``compile=True`` hands
-the plain functional step to ``torch.compile`` (for GPUs; on the CPU it is slower).
+the product and the update, in reused buffers (details in ``_nonlinear_into``). On CUDA (``impl="auto"``
+or ``"triton"``) the pointwise work is two Triton kernels instead (``kernels.navier_stokes``): one pass
+updates ŵ and writes the next evaluation's u + iv and w_x + iw_y on the full spectrum, so two complex
+inverse FFTs replace four C2R ones (which torch runs on a copy of their input); one forms the product.
+``compile=True`` hands the plain functional step to ``torch.compile`` instead.
 
 >>> solver = NavierStokes2d(64, visc=1e-3, dt=1e-3, forcing=fno_forcing(64))
 >>> w0 = torch.zeros(2, 64, 64, dtype=torch.float64)
@@ -36,14 +39,17 @@ the plain functional step to ``torch.compile`` (for GPUs; on the CPU it is slowe
 from __future__ import annotations
 
 import math
+import os
 from typing import Callable
 
 import torch
 
-from ..errors import MonarchError
+from ..errors import MonarchError, check_choice
+from ..kernels import triton_available
 from .resample import downsample_periodic
 
 SCHEMES = ("euler", "heun")
+IMPLS = ("auto", "torch", "triton")
 
 
 def fno_forcing(n: int, amplitude: float = 0.1, dtype: torch.dtype = torch.float64) -> torch.Tensor:
@@ -66,6 +72,7 @@ class NavierStokes2d:
         dtype: torch.dtype = torch.float64,
         scheme: str = "euler",
         compile: bool = False,
+        impl: str = "auto",
     ):
         if n < 4 or n % 2:
             raise MonarchError(f"Navier–Stokes solver grid must be even and >= 4, got {n}")
@@ -75,6 +82,12 @@ class NavierStokes2d:
             raise MonarchError(f"Navier–Stokes dtype must be float32 or float64, got {dtype}")
         if scheme not in SCHEMES:
             raise MonarchError(f"unknown Navier–Stokes scheme {scheme!r}; valid: {', '.join(SCHEMES)}")
+        check_choice("Navier–Stokes impl", impl, IMPLS)
+        interpreted = os.environ.get("TRITON_INTERPRET") == "1"  # Triton's interpreter runs kernels on the CPU
+        if impl == "triton" and not ((torch.device(device).type == "cuda" or interpreted) and triton_available()):
+            raise MonarchError(f"Navier–Stokes impl='triton' needs a CUDA device and Triton, got device={device}")
+        if impl == "triton" and compile:
+            raise MonarchError("Navier–Stokes: compile=True compiles the torch step; it excludes impl='triton'")
         if forcing is not None and tuple(forcing.shape) != (n, n):
             raise MonarchError(f"forcing must have shape ({n}, {n}) like the solver grid, got {tuple(forcing.shape)}")
         self.n, self.visc, self.dt, self.dtype, self.scheme = n, float(visc), float(dt), dtype, scheme
@@ -105,7 +118,26 @@ class NavierStokes2d:
             self.source = (dt * f_hat / (1 + half)).to(self.device, cdtype)
         self._buffers: dict[str, torch.Tensor] = {}
         self._buffers_batch = -1
-        self._step = torch.compile(self._step_reference, dynamic=False) if compile else self._step_buffered
+        if impl == "auto":
+            impl = "triton" if self.device.type == "cuda" and not compile and triton_available() else "torch"
+        self.impl = impl
+        if impl == "triton":
+            self._packed = self._full_spectrum_multipliers(kx[:, 0], n).to(self.device, cdtype)
+            self._real_damping, self._real_nonlinear = self.damping.real.contiguous(), self.nonlinear.real.contiguous()
+        else:
+            self._step = torch.compile(self._step_reference, dynamic=False) if compile else self._step_buffered
+
+    @staticmethod
+    def _full_spectrum_multipliers(k: torch.Tensor, n: int) -> torch.Tensor:
+        """(2, n, n) complex128: ẑ₀ = (û + i v̂) / ŵ and ẑ₁ = (ŵ_x + i ŵ_y) / ŵ on the full fft2 grid, with
+        the inverse FFT's 1/n² and the Nyquist zeros of the half-spectrum multipliers; k = fftfreq (n,)."""
+        kx, ky = k[:, None], k[None, :]
+        lam = 4 * math.pi**2 * (kx**2 + ky**2)
+        lam[0, 0] = 1.0
+        gx = 2 * math.pi * torch.where(kx.abs() == n // 2, 0.0, kx)
+        gy = 2 * math.pi * torch.where(ky.abs() == n // 2, 0.0, ky)
+        # û = i g_y ψ̂, v̂ = −i g_x ψ̂ (ψ̂ = ŵ/λ): û + i v̂ = (g_x + i g_y) ŵ/λ;  ŵ_x + i ŵ_y = (−g_y + i g_x) ŵ
+        return torch.stack(torch.broadcast_tensors(torch.complex(gx, gy) / lam, torch.complex(-gy, gx))) / n**2
 
     def nonlinear_term(self, w_hat: torch.Tensor) -> torch.Tensor:
         """rfft2(u·∇w) (B, n, n//2 + 1), not yet dealiased; 4 inverse FFTs and 1 forward FFT."""
@@ -173,8 +205,31 @@ class NavierStokes2d:
         change = torch.addcmul(increment, n_hat, self.nonlinear, value=-1, out=ws["predicted"])
         return w_hat + change  # a fresh tensor: callers may keep states
 
+    def _steps_triton(self, w_hat: torch.Tensor, steps: int) -> torch.Tensor:
+        """``steps`` steps of ``_step_reference`` with the pointwise work in the Triton kernels (CUDA): each
+        update also packs the next evaluation's spectra, so ŵ is read once per evaluation."""
+        from ..kernels import navier_stokes as kernels
+
+        tables = {"damping": self._real_damping, "nonlinear": self._real_nonlinear, "source": self.source}
+
+        def nonlinear(packed: torch.Tensor) -> torch.Tensor:  # N̂ from the packed spectra Ẑ (B, 2, n, n)
+            return torch.fft.rfft2(kernels.advection(torch.fft.ifft2(packed, norm="forward")))
+
+        w_hat, packed = kernels.spectral_pass(w_hat, self._packed)
+        for step in range(steps):
+            n_hat, n_hat2 = nonlinear(packed), None
+            if self.scheme == "heun":
+                _, predicted = kernels.spectral_pass(w_hat, self._packed, n_hat, **tables, store=False)
+                n_hat2 = nonlinear(predicted)
+            w_hat, packed = kernels.spectral_pass(
+                w_hat, self._packed, n_hat, **tables, n_hat2=n_hat2, pack=step < steps - 1
+            )
+        return w_hat
+
     def step(self, w_hat: torch.Tensor, steps: int = 1) -> torch.Tensor:
         """Advance ŵ (B, n, n//2 + 1) by ``steps`` steps of dt."""
+        if self.impl == "triton":
+            return self._steps_triton(w_hat, steps) if steps > 0 else w_hat
         for _ in range(steps):
             w_hat = self._step(w_hat)
         return w_hat
