@@ -81,6 +81,30 @@ def test_bf16_autocast_keeps_spectral_layers_in_float32(gen):
     assert seen and all(i == torch.float32 and o == torch.float32 for i, o in seen)
 
 
+@pytest.mark.parametrize("width", [8, 96], ids=["narrow", "wide"])  # bias gradient: column sum / GEMV
+def test_pointwise_equals_conv1d_with_gradients(width, gen):
+    from monarch_sci.pde.models.fno import Pointwise
+
+    layer = Pointwise(5, width)
+    conv = torch.nn.Conv1d(5, width, 1).double()
+    conv.load_state_dict(layer.conv.state_dict())
+    x = torch.randn(3, 5, 6, 7, generator=gen, requires_grad=True)
+    y = layer(x)
+    y64 = conv(x.double().flatten(2)).unflatten(2, (6, 7))
+    grad = torch.randn(y64.shape, generator=gen, dtype=torch.float64)
+    grads = torch.autograd.grad(y, (x, layer.conv.weight, layer.conv.bias), grad.float())
+    grads64 = torch.autograd.grad(y64, (x, conv.weight, conv.bias), grad)
+    for a, b in zip((y, *grads), (y64, *grads64)):
+        assert a.shape == b.shape and a.dtype == torch.float32
+        assert ((a.double() - b).norm() / b.norm()).item() < 1e-6
+    with autocast("bf16", torch.device("cpu")):  # GEMMs in bf16, parameter gradients in float32
+        y = layer(x)
+    grads = torch.autograd.grad(y, (x, layer.conv.weight, layer.conv.bias), grad.to(y.dtype))
+    assert y.dtype == torch.bfloat16 and ((y.double() - y64).norm() / y64.norm()).item() < 2e-2
+    for a, b in zip(grads, grads64):
+        assert a.dtype == torch.float32 and ((a.double() - b).norm() / b.norm()).item() < 2e-2
+
+
 def test_registry_lists_valid_names_on_unknown():
     assert {"fno2d-time", "monarch-no2d-time", "fno3d", "monarch-no3d", "fno2d", "fno1d", "neuralop-fno",
             "neuralop-monarch"} <= set(available_models())
