@@ -3,8 +3,6 @@
 GPU tests are marked ``gpu`` and skip without CUDA; the CPU tests pin the dispatch and the lazy import.
 """
 
-import importlib.util
-import os
 import subprocess
 import sys
 
@@ -13,6 +11,7 @@ import torch
 
 from monarch_sci.kernels import fused_supported, use_fused
 from monarch_sci.monarch.apply import forward_einsum, adjoint_einsum, monarch_apply
+from tests.interpreted import needs_triton, run_interpreted
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device (the fused kernels are Triton on GPU)")
@@ -103,12 +102,10 @@ print("ok")
 """
 
 
-@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="needs Triton (its interpreter runs on the CPU)")
+@needs_triton
 def test_kernels_match_reference_in_the_triton_interpreter():
     """The kernels' index arithmetic (permutations, masks, tiles, complex pairs) without a GPU."""
-    env = {**os.environ, "TRITON_INTERPRET": "1"}
-    done = subprocess.run([sys.executable, "-c", INTERPRETED], env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+    run_interpreted(INTERPRETED)
 
 
 @pytest.mark.gpu

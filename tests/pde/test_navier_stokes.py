@@ -1,8 +1,5 @@
-import importlib.util
 import math
 import os
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -12,6 +9,7 @@ from monarch_sci.errors import MonarchError
 from monarch_sci.pde.grf import GaussianRandomField
 from monarch_sci.pde.navier_stokes import NavierStokes2d, fno_forcing
 from monarch_sci.pde.resample import downsample_periodic
+from tests.interpreted import needs_triton, run_interpreted
 
 FNO_SIGMA = math.sqrt(2) * 7**1.5
 
@@ -161,12 +159,10 @@ def compare_impls(n, dtype, scheme, tol, device, steps=5):
     assert b.dtype == a.dtype and error <= tol, f"{dtype} {scheme} n={n}: Triton step differs by {error:.1e}"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="needs Triton (its interpreter runs on the CPU)")
+@needs_triton
 def test_triton_step_matches_the_reference_in_the_interpreter():
     """The kernels' index arithmetic (the mirrored half of the spectrum, masks, complex pairs) without a GPU."""
-    env = {**os.environ, "TRITON_INTERPRET": "1"}
-    done = subprocess.run([sys.executable, "-c", TRITON_STEPS], env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+    run_interpreted(TRITON_STEPS)
 
 
 @pytest.mark.gpu
