@@ -74,7 +74,8 @@ def run(
     """Median-free timing: the mean time of ``steps`` steps after ``warmup``, for ``batch`` random states.
 
     ``recipe_steps`` defaults to ns-v1e-3 (T = 50 at dt = 1e-4); the recipe estimate scales the measured
-    step time by recipe_samples / batch. The copy bandwidth is the benchmark suite's probe (``suite.copy_bandwidth``).
+    step time by recipe_samples / batch. The copy bandwidth is the benchmark suite's probe
+    (``suite.copy_bandwidth``).
     """
     solver = NavierStokes2d(
         n, 1e-3, 1e-4, fno_forcing(n), device=device, dtype=dtype, scheme=scheme, compile=compile, impl=impl
