@@ -29,6 +29,10 @@ from ...train.precision import full_precision
 
 SpectralFactory = Callable[[int, int, Sequence[int]], nn.Module]
 
+# Inductor generates no complex kernels (on CUDA, torch 2.11 fails with KeyError 'complex64'), so under
+# ``torch.compile`` the spectral layers run eagerly (cuFFT, cuBLAS) and the real work around them is fused.
+_spectral_call = torch.compiler.disable(full_precision)
+
 
 class _PointsMajorLinear(torch.autograd.Function):
     """y = x Wᵀ + b for x (N, in), W (out, in): ``F.linear``'s values and gradients, but the bias
@@ -151,7 +155,7 @@ class FNO(nn.Module):
             v = F.pad(v, [p for pad in reversed(self.padding) for p in (0, pad)])
         last = len(self.spectral) - 1
         for i, (k, w) in enumerate(zip(self.spectral, self.pointwise)):
-            v = full_precision(k, v) + w(v)
+            v = _spectral_call(k, v) + w(v)
             if i < last:
                 v = self.activation(v)
         if any(self.padding):
