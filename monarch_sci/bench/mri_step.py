@@ -130,7 +130,8 @@ def run(pairs=tuple(PAIRS), structures=("M",), materialize=(True,), shape=(320, 
                     progress(row)
     name = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor() or "cpu"
     meta = {"device": name, "command": command, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "torch": torch.__version__, "threads": torch.get_num_threads(), **{k: (list(v) if isinstance(v, tuple) else v)
+            "torch": torch.__version__, "threads": torch.get_num_threads(), "tf32": torch.backends.cuda.matmul.allow_tf32,
+            **{k: (list(v) if isinstance(v, tuple) else v)
                                                                              for k, v in common.items()}}
     return {"meta": meta, "rows": rows, "ratios": ratios}
 
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--amp", default="off", choices=["off", "bf16"])
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--cuda-graph", action="store_true", help="replay forward + backward from a CUDA graph")
+    parser.add_argument("--tf32", action="store_true",
+                        help="float32 (and complex64) matmuls on TF32 tensor cores (torch.backends.cuda.matmul.allow_tf32)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
@@ -167,11 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = " ".join(["python -m monarch_sci.bench.mri_step", *(sys.argv[1:] if argv is None else argv)])
-    result = run(tuple(args.pairs), tuple(args.structure), tuple(m == "true" for m in args.materialize), tuple(args.shape),
-                 args.coils, args.batch, args.device, args.amp, args.compile, args.cuda_graph, args.warmup, args.repeats,
-                 args.seed, command,
-                 progress=lambda r: print(f"  {r['pair']} {r['model']} {r['options']}: {1e3 * r['median']:.2f} ms",
-                                          file=sys.stderr, flush=True))
+    previous = torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = previous or args.tf32
+    try:
+        result = run(tuple(args.pairs), tuple(args.structure), tuple(m == "true" for m in args.materialize),
+                     tuple(args.shape), args.coils, args.batch, args.device, args.amp, args.compile, args.cuda_graph,
+                     args.warmup, args.repeats, args.seed, command,
+                     progress=lambda r: print(f"  {r['pair']} {r['model']} {r['options']}: {1e3 * r['median']:.2f} ms",
+                                              file=sys.stderr, flush=True))
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous
     print(format_table(result))
     if args.out:
         folder = os.path.dirname(os.path.abspath(args.out))

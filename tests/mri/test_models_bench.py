@@ -22,6 +22,12 @@ def test_mri_step_bench_reports_ratios(tmp_path, capsys):
     fft_rows = [r for r in result["rows"] if r["role"] == "fft"]
     assert len(fft_rows) == 2 and fft_rows[0]["parameters"] == 0  # SENSE-CG is timed once for both mSENSE pairs
     assert "ratio" in capsys.readouterr().out
+    assert result["meta"]["tf32"] is False
+    mri_step.main(["--device", "cpu", "--shape", "16", "16", "--coils", "2", "--batch", "1", "--repeats", "1",
+                   "--warmup", "1", "--pairs", "msense", "--structure", "M", "--materialize", "true", "--tf32",
+                   "--out", str(out)])
+    assert json.loads(out.read_text())["meta"]["tf32"] is True
+    assert torch.backends.cuda.matmul.allow_tf32 is False  # the process's setting is restored
     with pytest.raises(MonarchError, match="unknown MRI bench pairs"):
         mri_step.run(pairs=("varnet",))
 
