@@ -72,21 +72,68 @@ class KeptModes:
         return torch.arange(-self.negative[dim], self.positive[dim], device=device) + wider.negative[dim]
 
     def gather(self, spectrum: torch.Tensor) -> torch.Tensor:
-        """(..., *spectrum_shape) -> (..., *shape)."""
-        d = len(self.grid)
-        for i in range(d):
-            spectrum = spectrum.index_select(i - d, kept_indices(self, i, spectrum.device))
-        return spectrum
+        """(..., *spectrum_shape) -> (..., *shape): the kept modes (differentiable; backward = ``scatter``)."""
+        return _Gather.apply(spectrum, self)
 
     def scatter(self, block: torch.Tensor) -> torch.Tensor:
-        """(..., *shape) -> (..., *spectrum_shape), zeros outside the kept modes."""
+        """(..., *shape) -> (..., *spectrum_shape), zeros outside the kept modes (the adjoint of ``gather``)."""
+        return _Scatter.apply(block, self)
+
+    def _select(self, spectrum: torch.Tensor) -> torch.Tensor:
+        """``gather`` without autograd: leading slices (views) along the dims without negative
+        frequencies, then one ``index_select`` per other dim (one launch for FNO-2D)."""
         d = len(self.grid)
         for i in range(d):
-            size = list(block.shape)
-            size[i - d] = self.spectrum_shape[i]
-            full = block.new_zeros(size)
-            block = full.index_copy(i - d, kept_indices(self, i, block.device), block)
-        return block
+            if self.negative[i] == 0:
+                spectrum = spectrum.narrow(i - d, 0, self.positive[i])
+        gathered = [i for i in range(d) if self.negative[i] > 0]
+        for i in gathered:
+            spectrum = spectrum.index_select(i - d, kept_indices(self, i, spectrum.device))
+        return spectrum if gathered else spectrum.contiguous()
+
+    def _place(self, block: torch.Tensor) -> torch.Tensor:
+        """``scatter`` without autograd: zeros, then the block copied into the leading slices along the
+        dims without negative frequencies and ``index_copy_`` along the others (two launches for FNO-2D)."""
+        d = len(self.grid)
+        full = block.new_zeros(*block.shape[:-d], *self.spectrum_shape)
+        view = full
+        for i in range(d):
+            if self.negative[i] == 0:
+                view = view.narrow(i - d, 0, self.positive[i])
+        placed = [i for i in range(d) if self.negative[i] > 0]
+        if not placed:
+            view.copy_(block)
+        for n, i in enumerate(placed):
+            index = kept_indices(self, i, block.device)
+            if n == len(placed) - 1:
+                view.index_copy_(i - d, index, block)
+            else:
+                size = list(block.shape)
+                size[i - d] = self.spectrum_shape[i]
+                block = block.new_zeros(size).index_copy(i - d, index, block)
+        return full
+
+
+class _Gather(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, spectrum, kept):
+        ctx.kept = kept
+        return kept._select(spectrum)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _Scatter.apply(grad, ctx.kept), None
+
+
+class _Scatter(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, block, kept):
+        ctx.kept = kept
+        return kept._place(block)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _Gather.apply(grad, ctx.kept), None
 
 
 @device_cached

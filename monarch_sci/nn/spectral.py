@@ -57,6 +57,7 @@ class SpectralConvBase(nn.Module):
         else:
             raise MonarchError(f"init must be 'fno' or 'normal', got {init!r}")
         self.weight = nn.Parameter(weight)
+        self._mode_major: torch.Tensor | None = None
         d = len(modes)
         self.bias = nn.Parameter(torch.zeros(out_channels, *(1,) * d)) if bias else None
 
@@ -71,6 +72,24 @@ class SpectralConvBase(nn.Module):
         """The weight applied to the kept modes, (in, out, *kept shape)."""
         return self.weight
 
+    def mode_major_weight(self) -> torch.Tensor:
+        """``spectral_weight()`` with the mode dims first, (*kept shape, in, out) contiguous: the layout of
+        the mode-wise matmul (``mix_modes``); built once per ``cached()`` block."""
+        if self._mode_major is not None:
+            return self._mode_major
+        w = self.spectral_weight()
+        return w.permute(*range(2, w.ndim), 0, 1).contiguous()
+
+    @contextlib.contextmanager
+    def cached(self) -> Iterator["SpectralConvBase"]:
+        """Within the block every call uses the mode-major weight built on entry (one copy per rollout,
+        not one per call); its gradient is summed over the calls and flows back to ``weight`` once."""
+        self._mode_major = self.mode_major_weight()
+        try:
+            yield self
+        finally:
+            self._mode_major = None
+
     def _check(self, x: torch.Tensor) -> None:
         if x.ndim != self.ndim + 2 or x.shape[1] != self.in_channels:
             raise MonarchError(
@@ -84,8 +103,7 @@ class SpectralConvBase(nn.Module):
         grid = tuple(x.shape[2:])
         out_grid = tuple(output_shape) if output_shape is not None else grid
         modes = self.forward_modes(x, self.kept(grid))  # (batch, in, *kept)
-        letters = "xyzuvw"[: self.ndim]
-        mixed = torch.einsum(f"bi{letters},io{letters}->bo{letters}", modes, self.spectral_weight().to(modes.dtype))
+        mixed = mix_modes(modes, self.mode_major_weight().to(modes.dtype))
         y = self.inverse_modes(mixed, self.kept(out_grid))
         return y if self.bias is None else y + self.bias
 
@@ -97,6 +115,16 @@ class SpectralConvBase(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, modes={self.positive}, fft_norm={self.fft_norm!r}"
+
+
+def mix_modes(modes: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """out[b, o, k] = Σ_i modes[b, i, k] W[k, i, o] for every kept mode k: modes (b, in, *kept), W (*kept,
+    in, out) -> (b, out, *kept), a view of one batched matmul over the modes ((b, in) @ (in, out) each)."""
+    b, n_in, *kept = modes.shape
+    d = len(kept)
+    per_mode = modes.permute(*range(2, 2 + d), 0, 1).reshape(-1, b, n_in)
+    out = torch.matmul(per_mode, weight.reshape(-1, n_in, weight.shape[-1]))
+    return out.view(*kept, b, -1).permute(d, d + 1, *range(d))
 
 
 def rfft_modes(x: torch.Tensor, kept: KeptModes, norm: str) -> torch.Tensor:
@@ -233,13 +261,14 @@ class FourierTransforms(nn.Module):
 
 
 @contextlib.contextmanager
-def cached_transforms(module: nn.Module) -> Iterator[nn.Module]:
-    """Every ``FourierTransforms`` inside ``module`` builds its dense matrices once for the block
-    (e.g. an autoregressive rollout calling the same layers many times); gradients still reach the
-    Monarch factors, summed over all calls."""
+def cached_spectral(module: nn.Module) -> Iterator[nn.Module]:
+    """Within the block (e.g. an autoregressive rollout calling the same layers many times) every
+    ``FourierTransforms`` inside ``module`` uses dense matrices and every spectral layer a mode-major
+    weight built once on entry; gradients still reach the Monarch factors and the weights, summed over
+    all calls."""
     with contextlib.ExitStack() as stack:
         for sub in module.modules():
-            if isinstance(sub, FourierTransforms):
+            if isinstance(sub, (FourierTransforms, SpectralConvBase)):
                 stack.enter_context(sub.cached())
         yield module
 

@@ -5,7 +5,7 @@ import torch
 
 from monarch_sci import MonarchError
 from monarch_sci.nn import FourierTransforms, KeptModes, MonarchSpectralConv, SpectralConv
-from monarch_sci.nn.spectral import cached_transforms
+from monarch_sci.nn.spectral import cached_spectral
 
 
 def original_fno_2d(x, w1, w2, m1, m2):
@@ -15,6 +15,26 @@ def original_fno_2d(x, w1, w2, m1, m2):
     out[:, :, :m1, :m2] = torch.einsum("bixy,ioxy->boxy", ft[:, :, :m1, :m2], w1)
     out[:, :, -m1:, :m2] = torch.einsum("bixy,ioxy->boxy", ft[:, :, -m1:, :m2], w2)
     return torch.fft.irfft2(out, s=x.shape[-2:])
+
+
+@pytest.mark.parametrize("negative,positive", [((3, 2, 0), (3, 2, 4)), ((0, 3, 0), (3, 2, 7)), ((4, 0, 0), (1, 5, 2))])
+def test_kept_modes_gather_and_scatter_are_adjoint_selections(negative, positive, gen):
+    """gather = the kept frequencies by explicit index; scatter = zeros elsewhere; <gather S, B> = <S, scatter B>."""
+    kept = KeptModes((8, 10, 12), negative, positive)
+    spectrum = torch.randn(2, 3, *kept.spectrum_shape, dtype=torch.complex128, generator=gen)
+    index = torch.meshgrid(*(kept.indices(i) for i in range(3)), indexing="ij")
+    assert torch.equal(kept.gather(spectrum), spectrum[(Ellipsis, *index)])
+    block = torch.randn(2, 3, *kept.shape, dtype=torch.complex128, generator=gen)
+    full = kept.scatter(block)
+    expected = torch.zeros_like(spectrum)
+    expected[(Ellipsis, *index)] = block
+    assert torch.equal(full, expected)
+    assert torch.allclose(torch.vdot(kept.gather(spectrum).flatten(), block.flatten()),
+                          torch.vdot(spectrum.flatten(), full.flatten()))
+    small = KeptModes((6, 5, 8), negative[:2] + (0,), (2, 1, 3))
+    for fn, shape in ((small.gather, small.spectrum_shape), (small.scatter, small.shape)):
+        x = torch.randn(1, 2, *shape, dtype=torch.complex128, generator=gen, requires_grad=True)
+        assert torch.autograd.gradcheck(fn, (x,)) and torch.autograd.gradgradcheck(fn, (x,))
 
 
 @pytest.mark.parametrize("grid", [(16, 16), (15, 17), (21, 20)])
@@ -59,7 +79,7 @@ def test_materialized_transforms_match_the_factored_apply(grid, modes, truncate,
     results = []
     for layer, cache in ((factored, False), (dense, False), (dense, True)):
         layer.zero_grad()
-        with cached_transforms(layer) if cache else contextlib.nullcontext():
+        with cached_spectral(layer) if cache else contextlib.nullcontext():
             y = layer(x) + layer(x).square()  # two calls: the cached matrices serve both
         y.sum().backward()
         results.append((y.detach(), [p.grad.clone() for p in layer.transforms.parameters()]))
@@ -67,6 +87,27 @@ def test_materialized_transforms_match_the_factored_apply(grid, modes, truncate,
     for y, g in rest:
         assert (y - y0).abs().max() <= 1e-5 * y0.abs().max()
         assert all((a - b).abs().max() <= 1e-4 * b.abs().max() for a, b in zip(g, g0))
+
+
+@pytest.mark.parametrize("grid,modes", [((16, 16), (4, 4)), ((64,), (16,)), ((8, 10, 12), (3, 3, 4))])
+def test_cached_mode_major_weight_keeps_values_and_gradients(grid, modes, gen):
+    """Inside ``cached_spectral`` the weight is permuted once for all calls; values and the weight's
+    gradient (summed over the calls) are those of the uncached layer."""
+    layer = SpectralConv(3, 2, modes, bias=True)
+    x = torch.randn(2, 3, *grid, generator=gen)
+    results = []
+    for cache in (False, True):
+        layer.zero_grad()
+        with cached_spectral(layer) if cache else contextlib.nullcontext():
+            y = layer(x) + layer(2 * x).square()
+            if cache:
+                assert layer._mode_major is not None and layer._mode_major.is_contiguous()
+        y.sum().backward()
+        results.append((y.detach(), layer.weight.grad.clone()))
+    assert layer._mode_major is None
+    (y0, g0), (y1, g1) = results
+    assert torch.allclose(y1, y0, rtol=1e-5, atol=1e-6 * y0.abs().max().item())
+    assert torch.allclose(g1, g0, rtol=1e-4, atol=1e-6 * g0.abs().max().item())
 
 
 def test_truncated_transforms_compute_fewer_rows():

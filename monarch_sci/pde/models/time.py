@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ...errors import MonarchError
-from ...nn.spectral import cached_transforms
+from ...nn.spectral import cached_spectral
 
 
 def _check_frames(x: torch.Tensor, in_frames: int, ndim: int, who: str) -> None:
@@ -42,7 +42,7 @@ class Autoregressive(nn.Module):
         if steps < 1:
             raise MonarchError(f"steps must be >= 1, got {steps}")
         window, out = frames, []
-        with cached_transforms(self.trunk):  # learned Monarch DFTs: dense matrices built once per rollout
+        with cached_spectral(self.trunk):  # Monarch DFTs as dense matrices, mode-major weights: once per rollout
             for _ in range(steps):
                 nxt = self.trunk(window)
                 out.append(nxt)
