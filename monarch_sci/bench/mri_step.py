@@ -131,8 +131,7 @@ def run(pairs=tuple(PAIRS), structures=("M",), materialize=(True,), shape=(320, 
     name = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor() or "cpu"
     meta = {"device": name, "command": command, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "torch": torch.__version__, "threads": torch.get_num_threads(), "tf32": torch.backends.cuda.matmul.allow_tf32,
-            **{k: (list(v) if isinstance(v, tuple) else v)
-                                                                             for k, v in common.items()}}
+            **{k: (list(v) if isinstance(v, tuple) else v) for k, v in common.items()}}
     return {"meta": meta, "rows": rows, "ratios": ratios}
 
 
