@@ -73,11 +73,11 @@ class KeptModes:
 
     def gather(self, spectrum: torch.Tensor) -> torch.Tensor:
         """(..., *spectrum_shape) -> (..., *shape): the kept modes (differentiable; backward = ``scatter``)."""
-        return _Gather.apply(spectrum, self)
+        return _KeptSelection.apply(spectrum, self, False)
 
     def scatter(self, block: torch.Tensor) -> torch.Tensor:
         """(..., *shape) -> (..., *spectrum_shape), zeros outside the kept modes (the adjoint of ``gather``)."""
-        return _Scatter.apply(block, self)
+        return _KeptSelection.apply(block, self, True)
 
     def _select(self, spectrum: torch.Tensor) -> torch.Tensor:
         """``gather`` without autograd: leading slices (views) along the dims without negative
@@ -114,26 +114,18 @@ class KeptModes:
         return full
 
 
-class _Gather(torch.autograd.Function):
+class _KeptSelection(torch.autograd.Function):
+    """``kept._select`` (place=False) or its adjoint ``kept._place`` (place=True); the backward of
+    each is the other, so gradients of any order stay exact selections."""
+
     @staticmethod
-    def forward(ctx, spectrum, kept):
-        ctx.kept = kept
-        return kept._select(spectrum)
+    def forward(ctx, x, kept, place):
+        ctx.kept, ctx.place = kept, place
+        return kept._place(x) if place else kept._select(x)
 
     @staticmethod
     def backward(ctx, grad):
-        return _Scatter.apply(grad, ctx.kept), None
-
-
-class _Scatter(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, block, kept):
-        ctx.kept = kept
-        return kept._place(block)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _Gather.apply(grad, ctx.kept), None
+        return _KeptSelection.apply(grad, ctx.kept, not ctx.place), None, None
 
 
 @device_cached
