@@ -7,6 +7,7 @@ from typing import Sequence
 import torch
 
 from ..errors import MonarchError
+from ..monarch.stage import Stage
 from .base import LinearOperator, as_dims, as_shape
 
 
@@ -87,7 +88,7 @@ class MonarchOp(LinearOperator):
     def _run(self, x: torch.Tensor, adjoint: bool) -> torch.Tensor:
         for d, s in zip(self.dims, self.stages):
             s = s.H if adjoint else s
-            x = s(x.movedim(d, -1)).movedim(-1, d)
+            x = s(x, dim=d) if isinstance(s, Stage) else s(x.movedim(d, -1)).movedim(-1, d)
         return x
 
     def _apply(self, x):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..errors import MonarchError
@@ -14,6 +16,24 @@ def _rebuilt(cls, **fields):
     stage = cls.__new__(cls)
     stage.__dict__.update(fields)
     return stage
+
+
+def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
+    """D (m, n) applied along ``dim`` of x (..., n, ...) -> (..., m, ...), in their promoted dtype.
+
+    Along the last dim one GEMM (x @ Dᵀ); along another, x is viewed as (lead, n, trail) and one
+    batched matmul takes D with a stride-0 batch (torch.matmul would copy x to fold it into a GEMM).
+    """
+    dtype = torch.promote_types(D.dtype, x.dtype)
+    D, x = D.to(dtype), x.to(dtype)
+    dim = dim % x.ndim
+    if dim == x.ndim - 1:
+        return x @ D.transpose(0, 1)
+    m, n = D.shape
+    lead = math.prod(x.shape[:dim])
+    x3 = x.reshape(lead, n, -1)
+    out = torch.bmm(D.expand(lead, m, n), x3) if lead > 1 else (D @ x3[0])[None]
+    return out.view(*x.shape[:dim], m, *x.shape[dim + 1 :])
 
 
 class Permutation(Stage):
@@ -205,8 +225,11 @@ class Dense(Stage):
         return self.A.device
 
     def _apply(self, x):
+        return self._apply_along(x, -1)
+
+    def _apply_along(self, x, dim):
         dtype = promote(x, self.dtype, self.device, self.name)
-        return x.to(dtype) @ self.A.to(dtype).transpose(0, 1)
+        return dense_along(self.A, x.to(dtype), dim)
 
     def adjoint(self) -> "Dense":
         return Dense(self.A.conj().transpose(0, 1))

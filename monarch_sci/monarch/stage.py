@@ -163,8 +163,12 @@ class Stage(ABC):
                 raise MonarchError(
                     f"{self.name} expects size {self.n_in} along dim {d}, got an input of shape {tuple(x.shape)}"
                 )
-            x = self._apply(x.movedim(d, -1)).movedim(-1, d)
+            x = self._apply_along(x, d)
         return x
+
+    def _apply_along(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        """y along ``dim`` (checked); the last-dim ``_apply`` on a moved view unless a stage does better."""
+        return self._apply(x.movedim(dim, -1)).movedim(-1, dim)
 
     def to_dense(self) -> torch.Tensor:
         """The (n_out, n_in) matrix, by applying the map to the identity."""

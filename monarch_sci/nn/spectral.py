@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import MonarchError, check_choice
+from ..monarch.fixed import dense_along
 from .modes import KeptModes, kept_indices
 from .transform import STRUCTURES, MonarchTransform
 
@@ -147,28 +148,26 @@ class SpectralConv(SpectralConvBase):
         return irfft_modes(modes, kept, self.fft_norm)
 
 
-def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
-    """D (m, n) applied along ``dim`` of x (..., n, ...) -> (..., m, ...).
-
-    A real x and a complex D take one real GEMM against D's (re, im) columns, not a complex copy of x.
-    """
-    if D.is_complex() and not x.is_complex():
-        m, n = D.shape
-        W = torch.view_as_real(D).permute(1, 0, 2).reshape(n, 2 * m)
-        y = torch.view_as_complex((x.movedim(dim, -1).to(W.dtype) @ W).unflatten(-1, (m, 2)))
-        return y.movedim(-1, dim)
-    D = D.to(torch.promote_types(D.dtype, x.dtype))
-    x = x.to(D.dtype)
-    if dim == -1 or dim == x.ndim - 1:
-        return x @ D.transpose(0, 1)
-    return (D @ x.movedim(dim, -2)).movedim(-2, dim)
+def real_input_columns(D: torch.Tensor) -> torch.Tensor:
+    """D (m, n) complex -> W (n, 2m) real with x @ W = view_as_real(x @ Dᵀ) for real x (``real_input_apply``)."""
+    m, n = D.shape
+    return torch.view_as_real(D).permute(1, 0, 2).reshape(n, 2 * m)
 
 
-def real_along(E: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """Re(E z) along the last dim of a complex z (..., m) with E (n, m): one real GEMM, (..., n)."""
+def real_input_apply(W: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """D x along the last dim of a real x (..., n), W = ``real_input_columns(D)``: one real GEMM, (..., m) complex."""
+    return torch.view_as_complex((x.to(W.dtype) @ W).unflatten(-1, (W.shape[1] // 2, 2)))
+
+
+def real_output_rows(E: torch.Tensor) -> torch.Tensor:
+    """E (n, m) complex -> W (2m, n) real with view_as_real(z) @ W = Re(z @ Eᵀ) (``real_output_apply``)."""
     n, m = E.shape
-    W = torch.stack([E.real.transpose(0, 1), -E.imag.transpose(0, 1)], dim=1).reshape(2 * m, n)
-    return torch.view_as_real(z.contiguous()).reshape(*z.shape[:-1], 2 * m) @ W.to(z.real.dtype)
+    return torch.stack([E.real.transpose(0, 1), -E.imag.transpose(0, 1)], dim=1).reshape(2 * m, n)
+
+
+def real_output_apply(W: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Re(E z) along the last dim of a complex z (..., m), W = ``real_output_rows(E)``: one real GEMM, (..., n)."""
+    return torch.view_as_real(z.contiguous()).reshape(*z.shape[:-1], W.shape[0]) @ W.to(z.real.dtype)
 
 
 class FourierTransforms(nn.Module):
@@ -214,19 +213,32 @@ class FourierTransforms(nn.Module):
     def matrix(self, inverse: bool, i: int) -> torch.Tensor:
         """The learnable transform along dim i as a dense matrix from its live factors:
         (kept_i, n_i) forward, (n_i, kept_i) inverse."""
+        return self._operand(("matrix", inverse, i))
+
+    def _operand(self, key: tuple) -> torch.Tensor:
+        """A GEMM operand built from the live factors: ("matrix", inverse, i), or the real layouts of the
+        last dim's matrix, ("real input", False, i) / ("real output", True, i). Inside ``cached()`` each is
+        built once, at first use, and reused (its gradient summed over the uses)."""
+        if self._cache is not None and key in self._cache:
+            return self._cache[key]
+        kind, inverse, i = key
+        if kind == "real input":
+            value = real_input_columns(self.matrix(False, i))
+        elif kind == "real output":
+            value = real_output_rows(self.matrix(True, i))
+        else:
+            value = (self.inverse_dft if inverse else self.forward_dft)[i].to_dense()
+            if not self.truncate:
+                value = value.index_select(1 if inverse else 0, kept_indices(self.kept, i, value.device))
         if self._cache is not None:
-            return self._cache[inverse, i]
-        D = (self.inverse_dft if inverse else self.forward_dft)[i].to_dense()
-        if not self.truncate:
-            D = D.index_select(1 if inverse else 0, kept_indices(self.kept, i, D.device))
-        return D
+            self._cache[key] = value
+        return value
 
     @contextlib.contextmanager
     def cached(self) -> Iterator["FourierTransforms"]:
-        """Within the block every call uses dense matrices built once (on entry) from the live factors."""
-        if self.materialize:
-            learned = [inverse for inverse, mods in ((False, self.forward_dft), (True, self.inverse_dft)) if mods]
-            self._cache = {(inverse, i): self.matrix(inverse, i) for inverse in learned for i in range(len(self.grid))}
+        """Within the block every call uses dense matrices (and their real GEMM layouts) built once from
+        the live factors."""
+        self._cache = {} if self.materialize else None
         try:
             yield self
         finally:
@@ -237,6 +249,8 @@ class FourierTransforms(nn.Module):
         (..., n_i, ...) -> (..., kept_i, ...)."""
         dim = i - len(self.grid)
         if self.materialize:
+            if dim == -1 and not x.is_complex():
+                return real_input_apply(self._operand(("real input", False, i)), x)
             return dense_along(self.matrix(False, i), x, dim)
         spectrum = self.forward_dft[i](x, dim=dim)
         return spectrum if self.truncate else spectrum.index_select(dim, kept_indices(self.kept, i, x.device))
@@ -246,10 +260,9 @@ class FourierTransforms(nn.Module):
         (its real part with ``real``)."""
         dim = i - len(self.grid)
         if self.materialize:
-            E = self.matrix(True, i)
             if real and dim == -1:
-                return real_along(E, modes)
-            out = dense_along(E, modes, dim)
+                return real_output_apply(self._operand(("real output", True, i)), modes)
+            out = dense_along(self.matrix(True, i), modes, dim)
         elif self.truncate:
             out = self.inverse_dft[i](modes, dim=dim)
         else:
