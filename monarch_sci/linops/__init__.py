@@ -9,6 +9,7 @@ forward model y = M F S x is ``Mask(m, (C, H, W)) @ FFT((C, H, W), (-2, -1), cen
 from .algebra import Composition, Scaled, Sum
 from .base import Adjoint, LinearOperator
 from .fft import FFT
+from .frozen import Frozen
 from .identity import Identity
 from .mask import Mask
 from .monarch_op import MonarchOp
@@ -16,6 +17,7 @@ from .multiply import Multiply
 
 __all__ = [
     "FFT",
+    "Frozen",
     "Adjoint",
     "Composition",
     "Identity",

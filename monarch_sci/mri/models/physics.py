@@ -5,7 +5,8 @@ For k-space y (B, C, H, W) (masked), mask (B, 1, 1, W) or (B, 1, H, W) and coil 
     A  = M F S         the forward model with the pair's forward transform F
     Bᴴ = Sᴴ G M        the "adjoint" with the pair's inverse transform G (= Aᴴ when G = Fᴴ)
 
-Both come from ``sense_operator`` (B is built as M Gᴴ S, so Bᴴ is exactly Sᴴ G M). Physics runs
+Both come from ``sense_operator`` (B is built as M Gᴴ S, so Bᴴ is exactly Sᴴ G M); where F is the fixed
+FFT and the maps and mask take no gradient, A is ``Frozen`` (its backward is Aᴴ). Physics runs
 outside any bf16 autocast, in the model's complex dtype (``physics``): a CG solve or a data-consistency
 step in bf16 would lose the small k-space coefficients.
 """
@@ -18,7 +19,7 @@ from typing import NamedTuple
 import torch
 
 from ...errors import MonarchError
-from ...linops import LinearOperator
+from ...linops import Frozen, LinearOperator
 from ..operators import sense_operator
 from .fourier import FourierPair
 
@@ -53,6 +54,8 @@ def sense_ops(pair: FourierPair, mask: torch.Tensor, maps: torch.Tensor) -> Sens
     """A and Bᴴ for this batch from the pair's live transforms (build once per forward pass)."""
     F, G = pair.operators(tuple(maps.shape[-3:]))
     A = sense_operator(maps, mask, F)
+    if pair.forward_dft is None and not (maps.requires_grad or mask.requires_grad):
+        A = Frozen(A)  # nothing in A learns: its backward is Aᴴ, not autograd through its ops
     BH = A.H if pair.inverse_dft is None else sense_operator(maps, mask, G.H).H
     return SenseOps(A, BH)
 
