@@ -13,8 +13,20 @@ from ..linops import LinearOperator
 
 
 def _dot(a: torch.Tensor, b: torch.Tensor, ndim: int) -> torch.Tensor:
-    """Σ conj(a) b over the trailing ``ndim`` dims, real part (A Hermitian: the CG scalars are real)."""
-    return (a.conj() * b).real.sum(dim=tuple(range(-ndim, 0)), keepdim=True)
+    """Re Σ conj(a) b over the trailing ``ndim`` dims (A Hermitian: the CG scalars are real), as the real
+    dot product of the (re, im) views: no conjugate is materialized, forward or backward."""
+    if not a.is_complex():
+        return (a * b).sum(dim=tuple(range(-ndim, 0)), keepdim=True)
+    products = torch.view_as_real(a) * torch.view_as_real(b)
+    return products.sum(dim=tuple(range(-ndim - 1, 0)), keepdim=True)[..., 0]
+
+
+def _axpy(y: torch.Tensor, alpha: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """y + alpha x for a real alpha (..., 1, ..., 1) and complex x, y through their (re, im) views, so the
+    backward of alpha is a real dot product (a complex product would materialize conj(x))."""
+    if not x.is_complex():
+        return y + alpha * x
+    return torch.view_as_complex(torch.view_as_real(y) + alpha[..., None] * torch.view_as_real(x))
 
 
 def conjugate_gradient(
@@ -37,7 +49,7 @@ def conjugate_gradient(
     r = b - A(x) if x0 is not None else b.clone()
     p = r.clone()
     rs = _dot(r, r, nd)
-    bnorm = _dot(b, b, nd).clamp_min(torch.finfo(rs.dtype).tiny)
+    bnorm = _dot(b, b, nd).clamp_min(torch.finfo(rs.dtype).tiny) if tol > 0 else None
     it = 0
     for it in range(1, max_iter + 1):
         if tol > 0 and bool((rs <= tol**2 * bnorm).all()):
@@ -45,11 +57,11 @@ def conjugate_gradient(
         Ap = A(p)
         pAp = _dot(p, Ap, nd)
         alpha = torch.where(pAp > 0, rs / pAp.clamp_min(torch.finfo(rs.dtype).tiny), torch.zeros_like(rs))
-        x = x + alpha * p
-        r = r - alpha * Ap
+        x = _axpy(x, alpha, p)
+        r = _axpy(r, -alpha, Ap)
         rs_new = _dot(r, r, nd)
         beta = torch.where(rs > 0, rs_new / rs.clamp_min(torch.finfo(rs.dtype).tiny), torch.zeros_like(rs))
-        p = r + beta * p
+        p = _axpy(r, beta, p)
         rs = rs_new
     return x, it
 

@@ -43,3 +43,9 @@ def test_cg_stops_at_once_on_a_zero_right_hand_side_and_rejects_non_square_opera
     assert iterations == 0 and not x.abs().any()
     with pytest.raises(MonarchError, match="square operator"):
         conjugate_gradient(Multiply(torch.ones(3, 4), (4,)), torch.zeros(4))  # (4,) -> (3, 4)
+
+
+def test_fixed_iteration_cg_is_differentiable_in_the_right_hand_side():
+    A, _ = _system(n=6)
+    b = torch.randn(2, 6, dtype=torch.complex128, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda rhs: conjugate_gradient(A, rhs, max_iter=3, tol=0.0)[0], (b,))
