@@ -4,7 +4,7 @@ Imported only through ``monarch_sci.kernels.fused`` when a CUDA tensor meets a s
 ``import monarch_sci`` never imports Triton.
 
 Every kernel sees real "elements" of width E (1 for real dtypes, 2 for complex numbers stored as
-(re, im) pairs) and real stacked weights: R2 (k, E*q, E*p), L2 (l, E*s, E*r) (see ``fused.stack``).
+(re, im) pairs) and real stacked weights: R2 (k, E*q, E*p), L2 (l, E*s, E*r) (see ``monarch.fixed.real_form``).
 Intermediates are feature-major (row = feature, column = batch), so every block multiply of the L
 stage is one 2-D tensor-core dot whose loads and stores are contiguous along the batch, and each
 permutation is index arithmetic on rows:

@@ -9,20 +9,8 @@ import functools
 
 import torch
 
+from ..monarch.fixed import real_form
 from . import _triton as tk
-
-
-def stack(W: torch.Tensor) -> torch.Tensor:
-    """Real form of blocks W (nb, a, b): W itself if real, else (nb, 2a, 2b) with each entry w
-    replaced by [[Re w, -Im w], [Im w, Re w]] so that it acts on interleaved (re, im) pairs.
-    Differentiable, so gradients of the real form fold back to complex ones through autograd."""
-    if not W.is_complex():
-        return W.contiguous()
-    re, im = W.real, W.imag
-    top = torch.stack((re, -im), dim=-1)  # (nb, a, b, 2)
-    bottom = torch.stack((im, re), dim=-1)
-    nb, a, b = W.shape
-    return torch.stack((top, bottom), dim=2).reshape(nb, 2 * a, 2 * b)
 
 
 def _pow2(n: int) -> int:
@@ -155,7 +143,7 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
         if x.is_cuda:
             sms = _sm_count(x.device.index if x.device.index is not None else torch.cuda.current_device())
         config = make_config(dims, x2.element_size(), _bucket(B), sms)
-    y2 = _MonarchFunction.apply(x2, stack(R), stack(L), dims, adjoint, config)
+    y2 = _MonarchFunction.apply(x2, real_form(R), real_form(L), dims, adjoint, config)
     if E == 2:
         y2 = torch.view_as_complex(y2.view(B, n_out, 2))
     return y2.reshape(*batch, n_out)

