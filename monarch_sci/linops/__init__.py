@@ -4,6 +4,7 @@ Operators act on tensors (..., *ishape) with any leading batch dims, compose wit
 scale, and have structural adjoints ``.H``; every one passes ``adjoint_test()``. The SENSE
 forward model y = M F S x is ``Mask(m, (C, H, W)) @ FFT((C, H, W), (-2, -1), centered=True)
 @ Multiply(maps, (H, W))``, with F replaceable by ``MonarchOp(transform, (C, H, W), (-2, -1))``.
+``Frozen(A)`` applies an operator without trainable tensors as one autograd node whose backward is Aᴴ.
 """
 
 from .algebra import Composition, Scaled, Sum
