@@ -46,7 +46,7 @@ def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
     dim = dim % x.ndim
     if dim == x.ndim - 1 and dtype.is_complex:  # one real GEMM on the (re, im) views
         m, n = D.shape
-        y = torch.view_as_real(x).reshape(*x.shape[:-1], 2 * n) @ real_form(D).transpose(0, 1)
+        y = torch.view_as_real(x.resolve_conj()).reshape(*x.shape[:-1], 2 * n) @ real_form(D).transpose(0, 1)
         return torch.view_as_complex(y.unflatten(-1, (m, 2)))
     if dim == x.ndim - 1:
         return x @ D.transpose(0, 1)

@@ -51,3 +51,10 @@ def test_real_form_acts_on_interleaved_pairs(shape):
     as_real = real_form(W) @ torch.view_as_real(x.transpose(-1, -2)).flatten(-2).transpose(-1, -2)
     assert torch.allclose(as_real, torch.view_as_real(y.transpose(-1, -2)).flatten(-2).transpose(-1, -2), atol=1e-13)
     assert torch.equal(real_form(W.real), W.real)
+
+
+def test_dense_along_takes_lazily_conjugated_inputs():
+    g = torch.Generator().manual_seed(4)
+    D = torch.randn(4, 3, generator=g, dtype=torch.complex128)
+    x = torch.randn(2, 3, generator=g, dtype=torch.complex128)
+    assert rel_err(dense_along(D.conj(), x.conj(), -1), x.conj() @ D.conj().T) < 1e-13
