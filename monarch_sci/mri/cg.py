@@ -17,7 +17,7 @@ def _dot(a: torch.Tensor, b: torch.Tensor, ndim: int) -> torch.Tensor:
     dot product of the (re, im) views: no conjugate is materialized, forward or backward."""
     if not a.is_complex():
         return (a * b).sum(dim=tuple(range(-ndim, 0)), keepdim=True)
-    products = torch.view_as_real(a) * torch.view_as_real(b)
+    products = torch.view_as_real(a.resolve_conj()) * torch.view_as_real(b.resolve_conj())
     return products.sum(dim=tuple(range(-ndim - 1, 0)), keepdim=True)[..., 0]
 
 
@@ -26,7 +26,7 @@ def _axpy(y: torch.Tensor, alpha: torch.Tensor, x: torch.Tensor) -> torch.Tensor
     backward of alpha is a real dot product (a complex product would materialize conj(x))."""
     if not x.is_complex():
         return y + alpha * x
-    return torch.view_as_complex(torch.view_as_real(y) + alpha[..., None] * torch.view_as_real(x))
+    return torch.view_as_complex(torch.view_as_real(y.resolve_conj()) + alpha[..., None] * torch.view_as_real(x.resolve_conj()))
 
 
 def conjugate_gradient(

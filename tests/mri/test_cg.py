@@ -49,3 +49,10 @@ def test_fixed_iteration_cg_is_differentiable_in_the_right_hand_side():
     A, _ = _system(n=6)
     b = torch.randn(2, 6, dtype=torch.complex128, generator=torch.Generator().manual_seed(3), requires_grad=True)
     assert torch.autograd.gradcheck(lambda rhs: conjugate_gradient(A, rhs, max_iter=3, tol=0.0)[0], (b,))
+
+
+def test_cg_takes_a_lazily_conjugated_right_hand_side():
+    A, dense = _system(n=6)
+    b = torch.randn(6, dtype=torch.complex128, generator=torch.Generator().manual_seed(4))
+    x, _ = conjugate_gradient(A, b.conj(), max_iter=20, tol=1e-12)
+    torch.testing.assert_close(x, torch.linalg.solve(dense, b.conj()), rtol=1e-9, atol=1e-10)
