@@ -12,7 +12,7 @@ import torch
 
 from ..errors import MonarchError
 from ..monarch.stage import like_precision
-from .base import LinearOperator, broadcast_batch, fmt
+from .base import LinearOperator, Wrapping, broadcast_batch, fmt
 
 
 def _merge_dtype(ops: Sequence[LinearOperator]) -> torch.dtype | None:
@@ -120,7 +120,7 @@ class Sum(LinearOperator):
         return "(" + " + ".join(repr(op) for op in self.ops) + ")"
 
 
-class Scaled(LinearOperator):
+class Scaled(Wrapping):
     """c · A for a scalar c (Python number or 0-d tensor; a tensor may require grad)."""
 
     def __init__(self, scale: int | float | complex | torch.Tensor, op: LinearOperator):
@@ -134,14 +134,6 @@ class Scaled(LinearOperator):
         self.scale, self.op = scale, op
         shown = "c" if isinstance(scale, torch.Tensor) else f"{scale:.3g}"  # no device sync for tensors
         self.name = f"{shown}*{op.name}"
-
-    @property
-    def dtype(self):
-        return self.op.dtype
-
-    @property
-    def device(self):
-        return self.op.device
 
     def _apply(self, x):
         y = self.op.apply(x)

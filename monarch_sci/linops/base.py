@@ -220,13 +220,10 @@ class LinearOperator(ABC):
         return f"{self.name}({self.ishape} -> {self.oshape}{batch})"
 
 
-class Adjoint(LinearOperator):
-    """The adjoint of an operator that implements ``_apply_adjoint``; ``Adjoint(A).H`` is A."""
+class Wrapping(LinearOperator):
+    """An operator defined by another one, ``self.op``, whose dtype and device it shares."""
 
-    def __init__(self, op: LinearOperator):
-        super().__init__(op.oshape, op.ishape, op.batch_shape)
-        self.op = op
-        self.name = f"{op.name}.H"
+    op: LinearOperator
 
     @property
     def dtype(self):
@@ -235,6 +232,15 @@ class Adjoint(LinearOperator):
     @property
     def device(self):
         return self.op.device
+
+
+class Adjoint(Wrapping):
+    """The adjoint of an operator that implements ``_apply_adjoint``; ``Adjoint(A).H`` is A."""
+
+    def __init__(self, op: LinearOperator):
+        super().__init__(op.oshape, op.ishape, op.batch_shape)
+        self.op = op
+        self.name = f"{op.name}.H"
 
     def _apply(self, y):
         return self.op._apply_adjoint(y)
@@ -247,4 +253,4 @@ class Adjoint(LinearOperator):
         return f"{self.op!r}.H"
 
 
-__all__ = ["Adjoint", "LinearOperator", "as_dims", "as_shape"]
+__all__ = ["Adjoint", "LinearOperator", "Wrapping", "as_dims", "as_shape"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from .base import LinearOperator
+from .base import LinearOperator, Wrapping
 
 
-class Frozen(LinearOperator):
+class Frozen(Wrapping):
     """y = A x with A's weights (coil maps, masks, fixed transforms) held constant.
 
     The gradient reaches x only, as x̄ = Aᴴ ȳ (the real part for a real x), computed by the adjoint
@@ -26,14 +26,6 @@ class Frozen(LinearOperator):
         super().__init__(op.ishape, op.oshape, op.batch_shape)
         self.op = op.op if isinstance(op, Frozen) else op
         self.name = f"Frozen({self.op.name})"
-
-    @property
-    def dtype(self):
-        return self.op.dtype
-
-    @property
-    def device(self):
-        return self.op.device
 
     def _apply(self, x):
         if torch.is_grad_enabled() and x.requires_grad:
