@@ -92,7 +92,6 @@ def sense_operator(
     _check_maps(maps)
     coil_shape = tuple(maps.shape[-3:])
     nbatch = maps.ndim - 3
-    S = Multiply(maps, coil_shape[-2:], batch_dims=nbatch)
     if isinstance(fourier, str):
         F = fourier_operator(fourier, coil_shape, dtype=maps.dtype if fourier == "monarch" else None)
         if fourier == "monarch":
@@ -108,6 +107,7 @@ def sense_operator(
         M = Mask(mask, coil_shape, batch_dims=nbatch)  # checks the values are 0 / 1
     if isinstance(F, FFT) and F.centered:
         return _fold_centering(F, maps, mask, nbatch)
+    S = Multiply(maps, coil_shape[-2:], batch_dims=nbatch)
     return F @ S if mask is None else M @ F @ S
 
 
