@@ -3,8 +3,9 @@
     linear  MonarchLinear(n, n, nblocks) vs nn.Linear(n, n): forward on x (B, n), mean-square loss,
             backward, AdamW step (float32 parameters; ``bfloat16`` runs the forward under autocast);
             nblocks 4 (the layer's default, half the dense weights) and sqrt(n)
-    fno     Monarch-NO vs FNO-2D+time at the same width and modes (``fno speed``'s step; Monarch-NO as
-            in the protocols: forward DFTs learned as M M*)
+    fno     Monarch-NO vs FNO-2D+time at the same width and modes (``fno speed``'s step; Monarch-NO with
+            its forward DFTs learned as M M*, as in the committed H200 runs; the ν = 1e-3 protocols
+            now use (M M*)², whose matrices cost ~2 ms more a step to build from the factors)
     mri     mSENSE (learned inverse DFT) vs SENSE-CG (``bench.mri_step``'s msense pair)
     ns      one Navier–Stokes solver step against its memory-traffic floor (``bench.ns_step``)
 
