@@ -90,6 +90,23 @@ def test_resume_after_a_crash_from_step_checkpoints(tmp_path):
     assert metrics(resumed.log.history) == metrics(full.log.history)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (a checkpoint loaded onto the GPU)")
+def test_resume_on_the_gpu_reproduces_the_uninterrupted_run(tmp_path):
+    """The checkpoint is loaded onto the GPU; its generator states must still go back to the CPU."""
+    from monarch_sci.train.distributed import DistEnv
+
+    env = DistEnv(device=torch.device("cuda", torch.cuda.current_device()))
+    full = make_trainer(tmp_path / "full", env=env)
+    full.fit()
+    part = make_trainer(tmp_path / "part", env=env, callbacks=[StopAt(7)])
+    assert part.fit()["status"] == "interrupted"
+    resumed = make_trainer(tmp_path / "part", env=env, seed=123)
+    assert resumed.fit()["status"] == "finished"
+    for a, b in zip(metrics(resumed.log.history), metrics(full.log.history)):
+        assert a["step"] == b["step"] and a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-5)
+
+
 class Poison:
     def on_step_end(self, trainer, info):
         if info["step"] == 7:
