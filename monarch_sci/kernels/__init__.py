@@ -1,5 +1,4 @@
-"""Fused GPU kernels (Triton): one Monarch factor, behind ``monarch_apply(impl="auto")``, and the learned
-2-D DFT of Monarch-NO's spectral layers (``learned_rfft2``, ``kernels.learned_dft``).
+"""Fused GPU kernels (Triton) for one Monarch factor, behind ``monarch_apply(impl="auto")``.
 
 Both block-diagonal multiplies and both permutations of M = P_out L P_mid R run in Triton kernels
 whose loads and stores follow the permutations, so no permuted copy is ever made: the R stage writes
@@ -92,33 +91,6 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
     return apply(x, R, L, adjoint=adjoint, config=config)
 
 
-def learned_rfft2_supported(x: torch.Tensor, D: torch.Tensor, W: torch.Tensor) -> bool:
-    """Whether ``learned_rfft2(x, D, W)`` runs its Triton kernels: CUDA tensors, x (B, C, n1, n2) float32,
-    D (m1, n1) complex64, W (n2, 2 m2) float32, each of n1, n2, m1 at most 128 and m2 at most 64, on a GPU
-    of compute capability 8.0 or newer with Triton importable."""
-    if not (x.is_cuda and D.is_cuda and W.is_cuda) or x.ndim != 4 or x.numel() == 0:
-        return False
-    if (x.dtype, D.dtype, W.dtype) != (torch.float32, torch.complex64, torch.float32):
-        return False
-    (m1, n1), (n2, m2x2) = D.shape, W.shape
-    if x.shape[2:] != (n1, n2) or max(n1, n2, m1) > 128 or m2x2 > 128:
-        return False
-    index = x.device.index if x.device.index is not None else torch.cuda.current_device()
-    return triton_available() and _capable(index)
-
-
-def learned_rfft2(x: torch.Tensor, D: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
-    """The kept modes of a learned 2-D DFT of a real field in one Triton kernel (and one for its
-    backward): Z[b, c] = D x[b, c] W, x (B, C, n1, n2) -> (B, C, m1, m2) complex, a view of a mode-major
-    (m1, m2, B, C) tensor; W (n2, 2 m2) the interleaved real columns of the last dim's matrix
-    (``nn.spectral.real_input_columns``). Differentiable in x, D and W. Call only where
-    ``learned_rfft2_supported`` holds (``kernels.learned_dft``)."""
-    from .learned_dft import learned_rfft2 as apply  # imports Triton
-
-    return apply(x, D, W)
-
-
 __all__ = [
-    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "fused_apply", "fused_preferred", "fused_supported", "learned_rfft2",
-    "learned_rfft2_supported", "triton_available", "use_fused"
+    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "fused_apply", "fused_preferred", "fused_supported", "triton_available", "use_fused"
 ]

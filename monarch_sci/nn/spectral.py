@@ -17,7 +17,6 @@ import torch
 from torch import nn
 
 from ..errors import MonarchError, check_choice
-from ..kernels import learned_rfft2, learned_rfft2_supported
 from ..monarch.fixed import dense_along
 from .modes import KeptModes, kept_indices
 from .transform import STRUCTURES, MonarchTransform
@@ -256,16 +255,6 @@ class FourierTransforms(nn.Module):
         spectrum = self.forward_dft[i](x, dim=dim)
         return spectrum if self.truncate else spectrum.index_select(dim, kept_indices(self.kept, i, x.device))
 
-    def real_fft2(self, x: torch.Tensor) -> torch.Tensor:
-        """Kept DFT coefficients of a real x (batch, channels, n_1, n_2) along both dims by the learnable
-        forward transforms (materialized): along the last dim as real input, then along the other. On CUDA
-        one Triton kernel per direction (``kernels.learned_rfft2``; its output is a view of a mode-major
-        tensor, the layout of ``mix_modes``)."""
-        D, W = self.matrix(False, 0), self._operand(("real input", False, 1))
-        if learned_rfft2_supported(x, D, W):
-            return learned_rfft2(x, D, W)
-        return dense_along(D, real_input_apply(W, x), -2)
-
     def ifft(self, modes: torch.Tensor, i: int, real: bool = False) -> torch.Tensor:
         """Learnable inverse DFT along spatial dim i of a spectrum that is zero outside the kept modes
         (its real part with ``real``)."""
@@ -344,12 +333,9 @@ class MonarchSpectralConv(SpectralConvBase):
         if self.transforms.forward_dft is None:  # fixed: exactly FNO's
             return rfft_modes(x, kept, self.fft_norm)
         d, widest = self.ndim, self.transforms.kept
-        if d == 2 and self.transforms.materialize:
-            out = self.transforms.real_fft2(x)
-        else:
-            out = self.transforms.fft(x, d - 1)
-            for i in range(d - 1):
-                out = self.transforms.fft(out, i)
+        out = self.transforms.fft(x, d - 1)
+        for i in range(d - 1):
+            out = self.transforms.fft(out, i)
         if kept != widest:  # fewer modes than the transforms keep (neuraloperator's n_modes)
             for i in range(d):
                 out = out.index_select(i - d, kept.positions_in(widest, i, out.device))
