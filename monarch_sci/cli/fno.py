@@ -18,7 +18,7 @@ import sys
 _DEFAULTS = {"epochs": 500, "batch_size": 20, "device": "auto", "modes": None, "width": None,
              "n_train": None, "n_test": None, "steps": None, "eval_every": 1, "time_budget": None, "threads": None,
              "checkpoint_every": 0, "jobs": 1, "lr": 1e-3, "schedule": "step", "transform_lr": None,
-             "cuda_graph": False, "learn": None, "structure": None}
+             "cuda_graph": False, "learn": None, "structure": None, "init": None}
 
 
 def register(commands) -> None:
@@ -92,6 +92,7 @@ def _training_flags(parser) -> None:
     add("--learn", choices=["both", "forward", "inverse", "none"], help="Monarch-NO: which transforms learn (default both)")
     add("--structure", choices=["M", "MM*", "(MM*)^2"], help="Monarch-NO: learnable factors per transform (default M)")
     add("--share", action="store_true", help="Monarch-NO: one set of transforms shared by all layers")
+    add("--init", choices=["exact", "random"], help="Monarch-NO: transforms start at the exact DFT (default) or random factors")
     add("--optimizer", default="adam", choices=["adam", "adamw"])
     add("--lr", type=float, help="learning rate (default 1e-3)")
     add("--weight-decay", type=float, default=1e-4)
@@ -135,10 +136,10 @@ def _model_options(name: str, args) -> dict:
 
 
 def _monarch_options(name: str, args) -> dict:
-    """--learn / --structure for Monarch models (others take neither)."""
+    """--learn / --structure / --init for Monarch models (others take none of them)."""
     if "monarch" not in name:
         return {}
-    return {k: v for k, v in (("learn", args.learn), ("structure", args.structure)) if v}
+    return {k: v for k in ("learn", "structure", "init") if (v := getattr(args, k, None))}
 
 
 def _configs(args):

@@ -19,7 +19,7 @@ from torch import nn
 from ..errors import MonarchError, check_choice
 from ..monarch.fixed import dense_along
 from .modes import KeptModes, kept_indices
-from .transform import STRUCTURES, MonarchTransform
+from .transform import INITS, STRUCTURES, MonarchTransform
 
 FFT_NORMS = ("backward", "ortho", "forward")
 LEARN = ("both", "forward", "inverse", "none")
@@ -181,23 +181,26 @@ class FourierTransforms(nn.Module):
     materialize: apply each learnable transform as the dense (kept, n) matrix built from its live
     Monarch factors (one GEMM; gradients flow to the factors) instead of factor by factor. On the
     small grids of neural operators a GEMM of a few modes beats any factored apply, on GPUs by far;
-    ``cached()`` builds the matrices once for many calls (a rollout).
+    ``cached()`` builds the matrices once for many calls (a rollout). init: "exact" (the DFT) or
+    "random" (random factors of the same shapes, from torch's global generator).
     Pass one instance to several layers to share the transforms across them.
     """
 
     def __init__(self, kept: KeptModes, learn: str = "both", structure: str = "M", norm: str = "backward",
-                 truncate: bool = True, materialize: bool = True, dtype: torch.dtype = torch.complex64):
+                 truncate: bool = True, materialize: bool = True, dtype: torch.dtype = torch.complex64,
+                 init: str = "exact"):
         super().__init__()
         check_choice("learn", learn, LEARN)
         check_choice("structure", structure, STRUCTURES)
         check_choice("norm", norm, FFT_NORMS)
-        self.kept, self.learn, self.structure, self.norm = kept, learn, structure, norm
+        check_choice("init", init, INITS)
+        self.kept, self.learn, self.structure, self.norm, self.init = kept, learn, structure, norm, init
         self.truncate, self.materialize = truncate, materialize
 
         def build(inverse: bool) -> nn.ModuleList:
             kind = ("idft" if inverse else "dft") + ("-modes" if truncate else "")
             return nn.ModuleList(
-                MonarchTransform(kind, n, structure=structure, norm=norm, dtype=dtype,
+                MonarchTransform(kind, n, structure=structure, init=init, norm=norm, dtype=dtype,
                                  **({"modes": kept.indices(i)} if truncate else {}))
                 for i, n in enumerate(kept.grid)
             )
@@ -290,7 +293,8 @@ class MonarchSpectralConv(SpectralConvBase):
     """FNO spectral convolution with learnable Monarch DFTs (exact at init), on a fixed grid.
 
     grid: the spatial sizes the transforms are built for; transforms: a shared ``FourierTransforms``
-    (default: a new one from learn / structure / truncate / materialize / fft_norm). Other arguments as
+    (default: a new one from learn / structure / truncate / materialize / fft_norm, initialized as
+    ``transform_init``: "exact" or "random"). Other arguments as
     ``SpectralConvBase``. Forward: kept DFT coefficients along the last dim (real -> complex, the
     rfft modes), then along each other dim; inverse: inverse DFT per dim from the kept modes, and
     along the last dim weight the half spectrum by 1 (zero and Nyquist frequency) or 2 and take the
@@ -299,13 +303,13 @@ class MonarchSpectralConv(SpectralConvBase):
 
     def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], grid: Sequence[int],
                  transforms: FourierTransforms | None = None, learn: str = "both", structure: str = "M",
-                 truncate: bool = True, materialize: bool = True, **options):
+                 truncate: bool = True, materialize: bool = True, transform_init: str = "exact", **options):
         super().__init__(in_channels, out_channels, modes, **options)
         grid = _tuple(grid, self.ndim, "grid")
         kept = KeptModes(grid, self.negative, self.positive)
         if transforms is None:
             transforms = FourierTransforms(kept, learn=learn, structure=structure, norm=self.fft_norm, truncate=truncate,
-                                           materialize=materialize)
+                                           materialize=materialize, init=transform_init)
         if transforms.kept != kept or transforms.norm != self.fft_norm:
             raise MonarchError(
                 f"shared transforms keep {transforms.kept.shape} modes of grid {transforms.grid} with norm "

@@ -13,6 +13,7 @@ from ..monarch.stage import like_precision
 from .. import transforms as exact
 
 STRUCTURES = {"M": 1, "MM*": 2, "(MM*)^2": 4}
+INITS = ("exact", "random")
 
 # name -> construction taking the size n and keyword options
 KINDS: dict[str, Callable[..., Chain]] = {
@@ -183,8 +184,7 @@ class MonarchTransform(LearnableChain):
     ):
         if kind not in KINDS:
             raise MonarchError(f"unknown transform kind {kind!r}; valid kinds: {', '.join(sorted(KINDS))}")
-        if init not in ("exact", "random"):
-            raise MonarchError(f"init must be 'exact' or 'random', got {init!r}")
+        check_choice("init", init, INITS)
         chain = _with_structure(KINDS[kind](n, **options), structure)
         if init == "random":
             chain = _randomized(chain, generator)

@@ -29,6 +29,24 @@ def test_monarch_no_equals_fno_at_init_with_the_same_weights(fno, mno, options, 
     assert (ya - yb).abs().max() <= 2e-5 * ya.abs().max()
 
 
+def test_random_transform_init_moves_monarch_no_away_from_fno(gen):
+    """init="random": the learnable DFTs start at random factors of the DFT's shapes (seeded by torch's
+    generator), so the same weights no longer give FNO's output; a bad value is named."""
+    torch.manual_seed(0)
+    fno = build_model("fno2d-time", grid=(16, 16), modes=4, width=8)
+    models = []
+    for seed in (1, 1, 2):
+        torch.manual_seed(seed)
+        models.append(build_model("monarch-no2d-time", grid=(16, 16), modes=4, width=8, learn="forward", init="random"))
+        models[-1].load_state_dict(fno.state_dict(), strict=False)
+    x = torch.randn(2, 10, 16, 16, generator=gen)
+    y_fno, (y1, y1_again, y2) = fno(x, steps=2), (m(x, steps=2) for m in models)
+    assert torch.equal(y1, y1_again) and not torch.allclose(y1, y2)
+    assert (y1 - y_fno).norm() > 1e-3 * y_fno.norm()  # the exact init agrees to ~1e-6
+    with pytest.raises(MonarchError, match="init must be one of"):
+        build_model("monarch-no2d-time", grid=(16, 16), modes=4, init="dct")
+
+
 def test_output_shapes_and_gradients(gen):
     model = build_model("monarch-no2d-time", grid=(16, 16), modes=4, width=8)
     y = model(torch.randn(2, 10, 16, 16, generator=gen), steps=4)
@@ -138,7 +156,7 @@ def test_bad_input():
         build_model("monarch-no2d-time")
     with pytest.raises(MonarchError, match="works on 2-D grids, got grid"):
         build_model("fno2d-time", grid=(16,))
-    with pytest.raises(MonarchError, match="unknown model options \\['colour'\\]; the Monarch-NO options are learn, share, structure"):
+    with pytest.raises(MonarchError, match="unknown model options \\['colour'\\]; the Monarch-NO options are init, learn, share, structure"):
         build_model("monarch-no2d-time", grid=(16, 16), colour=1)
     with pytest.raises(MonarchError, match="apply to Monarch-NO models only"):
         build_model("fno2d-time", grid=(16, 16), learn="both")

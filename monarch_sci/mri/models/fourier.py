@@ -36,11 +36,10 @@ from ...errors import MonarchError, check_choice
 from ...linops import LinearOperator, MonarchOp
 from ...monarch import Dense
 from ...monarch.stage import complex_dtype
-from ...nn.transform import STRUCTURES, MonarchTransform
+from ...nn.transform import INITS, STRUCTURES, MonarchTransform
 from ..operators import centered_fft2
 
 LEARN = ("none", "inverse", "forward", "both")
-INITS = ("exact", "random")
 
 
 class FourierPair(nn.Module):

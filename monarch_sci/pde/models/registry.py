@@ -7,7 +7,7 @@
 Every "monarch-no*" model is its "fno*" twin with ``MonarchSpectralConv`` (learnable Monarch DFTs,
 exact at init) in place of ``SpectralConv``: same weights, same outputs at init. Options of the
 Monarch models: learn ("both" | "forward" | "inverse" | "none"), structure ("M" | "MM*" |
-"(MM*)^2"), share (one set of transforms for all layers). "neuralop-*" wrap neuraloperator's FNO
+"(MM*)^2"), share (one set of transforms for all layers), init ("exact": the DFT, or "random" factors). "neuralop-*" wrap neuraloperator's FNO
 (imported lazily) for the task given by ``task`` ("time": autoregressive, "steady").
 
 Kinds: "time" (Autoregressive, trained through the rollout), "space-time" (SpaceTime, all steps at
@@ -36,11 +36,12 @@ class ModelEntry:
 
 
 MODELS: dict[str, ModelEntry] = {}
-MONARCH_OPTIONS = {"learn", "structure", "share"}
+MONARCH_OPTIONS = {"learn", "structure", "share", "init"}
 
 
 def monarch_spectral(
-    grid: Sequence[int], learn: str = "both", structure: str = "M", share: bool = False, fft_norm: str = "backward"
+    grid: Sequence[int], learn: str = "both", structure: str = "M", share: bool = False, fft_norm: str = "backward",
+    init: str = "exact",
 ) -> Callable[[int, int, Sequence[int]], nn.Module]:
     """A spectral-layer factory building ``MonarchSpectralConv`` for ``grid`` (the padded grid the
     layer sees); ``share``: every layer after the first reuses the first layer's transforms."""
@@ -57,6 +58,7 @@ def monarch_spectral(
             learn=learn,
             structure=structure,
             fft_norm=fft_norm,
+            transform_init=init,
         )
         if share and shared is None:
             shared = layer.transforms
