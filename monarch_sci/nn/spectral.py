@@ -194,7 +194,7 @@ class FourierTransforms(nn.Module):
         check_choice("structure", structure, STRUCTURES)
         check_choice("norm", norm, FFT_NORMS)
         check_choice("init", init, INITS)
-        self.kept, self.learn, self.structure, self.norm, self.init = kept, learn, structure, norm, init
+        self.kept, self.learn, self.structure, self.norm = kept, learn, structure, norm
         self.truncate, self.materialize = truncate, materialize
 
         def build(inverse: bool) -> nn.ModuleList:
