@@ -7,7 +7,8 @@ schedule compressed to the epoch budget (x0.5 every epochs / 5). Monarch-NO lear
 at a tenth of the learning rate, at nu = 1e-3 as (M M*)^2 factors: the best of the CPU ablation
 (results/ns-v1e-3-small-cpu/README.md, 0.88x FNO) and of the H200 runs (Monarch-NO / FNO = 0.71 after
 40 epochs; M M* factors 0.77, and 0.75 after 100 epochs; results/ns-v1e-3-h200). The nu = 1e-5
-protocols keep the M M* factors they were measured with (0.99, results/ns-v1e-5-h200). Learning both
+protocols keep the M M* factors they were measured with (0.99, results/ns-v1e-5-h200; (M M*)² gave 0.99
+too). Random factors instead of the exact DFT leave Monarch-NO at the persistence baseline. Learning both
 transforms as single M factors at the full rate gave 1.11 at nu = 1e-3. Training resumes from the run
 directory, so a command cut short (time limit, SIGTERM) is continued by running it again.
 
