@@ -6,6 +6,7 @@
     python results/mri/experiments.py unrolled      # unrolled-monarch vs unrolled-fft, equal networks and epochs
     python results/mri/experiments.py ablations     # which transforms learn, structure, transform lr, init, volumes, masks
     python results/mri/experiments.py analysis      # SENSE's error budget: background floor, noise, unaliasing
+    python results/mri/experiments.py snr --snr 20  # mSENSE vs SENSE at Poisson 4x on data simulated at another SNR
     python results/mri/experiments.py figures       # PNGs from the saved reconstructions
     python results/mri/experiments.py tables        # the README's Markdown tables from the JSONs
 
@@ -66,13 +67,14 @@ def stage_data(args) -> dict:
 class Setting:
     """One mask configuration: the train / test datasets (maps computed once) and the tuned SENSE."""
 
-    def __init__(self, mask: str, cf: float, acc: int, seed="fixed", volumes: int = 2):
-        self.mask, self.cf, self.acc = mask, cf, acc
+    def __init__(self, mask: str, cf: float, acc: int, seed="fixed", volumes: int = 2, data: Path = DATA,
+                 maps: Path = MAPS):
+        self.mask, self.cf, self.acc, self.data = mask, cf, acc, data
         self.seed = 0 if seed == "fixed" else seed
         func = mri.create_mask(mask, [cf], [acc])
         self.spec = mask_spec(mask, [cf], [acc], self.seed)
-        self.train = ReconSlices(DATA / "train", func, self.seed, volumes=volumes, cache_dir=MAPS)
-        self.test = ReconSlices(DATA / "test", func, self.seed, cache_dir=MAPS)
+        self.train = ReconSlices(data / "train", func, self.seed, volumes=volumes, cache_dir=maps)
+        self.test = ReconSlices(data / "test", func, self.seed, cache_dir=maps)
         self.name = f"{mask}{acc}x"
 
     def sense(self, lam: float, k: int, tol: float = 0.0):
@@ -103,7 +105,7 @@ def _train(stage: str, run: str, setting: Setting, model: str, options: dict, ep
     data = data or setting.train
     config = TrainConfig(epochs=epochs, batch_size=batch_size, progress=False, loss_reduction="mean", seed=0)
     spec = OptimizerSpec(name="adam", lr=lr, weight_decay=0.0, transform_lr=transform_lr, schedule="cosine")
-    command = (f"monarch-sci mri train {DATA / 'train'} --model {model} --out {RUNS / stage / run} --volumes {data.num_volumes} "
+    command = (f"monarch-sci mri train {setting.data / 'train'} --model {model} --out {RUNS / stage / run} --volumes {data.num_volumes} "
                f"{setting.cli_flags()} --epochs {epochs} --batch-size {batch_size} --lr {lr} --transform-lr {transform_lr} "
                f"--loss {loss} --maps-cache {MAPS} --threads 1 "
                + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items() if k not in ("share", "materialize")))
@@ -151,6 +153,27 @@ def stage_msense(args) -> dict:
         print(f"{setting.name}: SENSE tuned {base['sense_tuned']['PSNR']:.2f} dB / {base['sense_tuned']['SSIM']:.4f}, "
               f"mSENSE {row['test']['PSNR']:.2f} dB / {row['test']['SSIM']:.4f}", flush=True)
     return {"rows": rows}
+
+
+def stage_snr(args) -> dict:
+    """mSENSE vs SENSE at Poisson 4x (the ablations' setting) on 2 + 2 volumes simulated at --snr dB."""
+    name = f"snr{args.snr:g}"
+    data = DATA.with_name(f"sl320-{name}")
+    sim = [a if a != "40" else f"{args.snr:g}" for a in SIM]
+    commands = [f"monarch-sci mri simulate {data / 'train'} --volumes 2 --seed 0 --prefix train {' '.join(sim)}",
+                f"monarch-sci mri simulate {data / 'test'} --volumes 2 --seed 100 --prefix test {' '.join(sim)}"]
+    if not (data / "test").exists():
+        for command in commands:
+            _run_cli(*command.split()[1:])
+    setting = Setting("poisson", 0.08, 4, data=data, maps=MAPS / name)
+    base = _baselines(setting, name)
+    opts = {"learn": "inverse", "structure": "M", "lamda": base["sense_tuned"]["lamda"],
+            "iterations": base["sense_tuned"]["iterations"]}
+    row = _train(name, "msense", setting, "msense", opts, args.epochs)
+    print(f"{name}: SENSE tuned {base['sense_tuned']['PSNR']:.2f} dB, mSENSE {row['test']['PSNR']:.2f} dB", flush=True)
+    return {"snr_db": args.snr, "data": str(data), "simulate": commands, "mask": "poisson", "center_fraction": 0.08, "acceleration": 4,
+            **base, "msense": row, "gain_vs_tuned_sense": _gain(row["test"], base["sense_tuned"]),
+            "gain_vs_default_sense": _gain(row["test"], base["sense_default"])}
 
 
 def stage_one_volume(args) -> dict:
@@ -392,9 +415,9 @@ def stage_tables(args) -> dict:
 
 
 STAGES = {"data": stage_data, "msense": stage_msense, "one-volume": stage_one_volume, "unrolled": stage_unrolled,
-          "ablations": stage_ablations, "figures": stage_figures, "tables": stage_tables, "analysis": stage_analysis}
+          "ablations": stage_ablations, "snr": stage_snr, "figures": stage_figures, "tables": stage_tables, "analysis": stage_analysis}
 OUTPUT = {"msense": "msense_vs_sense", "one-volume": "one_volume", "unrolled": "unrolled", "ablations": "ablations",
-          "figures": "figures", "data": "data", "tables": None, "analysis": "error_budget"}
+          "snr": "msense_snr{snr:g}", "figures": "figures", "data": "data", "tables": None, "analysis": "error_budget"}
 
 
 def main() -> int:
@@ -403,6 +426,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=10, help="epochs of the mSENSE / unrolled runs (default 10)")
     parser.add_argument("--unet-epochs", type=int, default=40, help="epochs of the U-Net (default 40)")
     parser.add_argument("--cascades", type=int, default=5, help="unrolled cascades (default 5)")
+    parser.add_argument("--snr", type=float, default=20.0, help="snr stage: image SNR of the simulated data in dB (default 20)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     start = time.perf_counter()
@@ -410,8 +434,9 @@ def main() -> int:
     if OUTPUT[args.stage] is None:
         return 0
     payload["stage_seconds"] = time.perf_counter() - start
-    _save(OUTPUT[args.stage], payload, args)
-    print(f"{args.stage}: done in {payload['stage_seconds']:.0f} s -> results/mri/{OUTPUT[args.stage]}.json")
+    name = OUTPUT[args.stage].format(**vars(args))
+    _save(name, payload, args)
+    print(f"{args.stage}: done in {payload['stage_seconds']:.0f} s -> results/mri/{name}.json")
     return 0
 
 
