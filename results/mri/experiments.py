@@ -45,7 +45,13 @@ DATA = ROOT / "out" / "mri" / "sl320"
 RUNS = ROOT / "out" / "mri" / "runs"
 MAPS = ROOT / "out" / "mri" / "maps"
 RESULTS = ROOT / "results" / "mri"
-SIM = ["--phantom", "shepp_logan", "--slices", "8", "--size", "320", "320", "--coils", "8", "--snr", "40", "--no-progress"]
+def simulate_args(snr: float = 40) -> list[str]:
+    """`monarch-sci mri simulate` options of every experiment's data: image SNR in dB."""
+    return ["--phantom", "shepp_logan", "--slices", "8", "--size", "320", "320", "--coils", "8", "--snr", f"{snr:g}",
+            "--no-progress"]
+
+
+SIM = simulate_args()
 # fastMRI's center fractions (8x: 0.04); Poisson keeps a 0.08 calibration box at every acceleration
 MASKS = [("poisson", 0.08, 2), ("poisson", 0.08, 4), ("poisson", 0.08, 8),
          ("random", 0.08, 2), ("random", 0.08, 4), ("random", 0.04, 8)]
@@ -69,7 +75,7 @@ class Setting:
 
     def __init__(self, mask: str, cf: float, acc: int, seed="fixed", volumes: int = 2, data: Path = DATA,
                  maps: Path = MAPS):
-        self.mask, self.cf, self.acc, self.data = mask, cf, acc, data
+        self.mask, self.cf, self.acc, self.data, self.maps = mask, cf, acc, data, maps
         self.seed = 0 if seed == "fixed" else seed
         func = mri.create_mask(mask, [cf], [acc])
         self.spec = mask_spec(mask, [cf], [acc], self.seed)
@@ -107,7 +113,7 @@ def _train(stage: str, run: str, setting: Setting, model: str, options: dict, ep
     spec = OptimizerSpec(name="adam", lr=lr, weight_decay=0.0, transform_lr=transform_lr, schedule="cosine")
     command = (f"monarch-sci mri train {setting.data / 'train'} --model {model} --out {RUNS / stage / run} --volumes {data.num_volumes} "
                f"{setting.cli_flags()} --epochs {epochs} --batch-size {batch_size} --lr {lr} --transform-lr {transform_lr} "
-               f"--loss {loss} --maps-cache {MAPS} --threads 1 "
+               f"--loss {loss} --maps-cache {setting.maps} --threads 1 "
                + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in options.items() if k not in ("share", "materialize")))
     start = time.perf_counter()
     result = train_recon(model, data, RUNS / stage / run, config, spec, options, loss=loss, mask=setting.spec,
@@ -159,7 +165,7 @@ def stage_snr(args) -> dict:
     """mSENSE vs SENSE at Poisson 4x (the ablations' setting) on 2 + 2 volumes simulated at --snr dB."""
     name = f"snr{args.snr:g}"
     data = DATA.with_name(f"sl320-{name}")
-    sim = [a if a != "40" else f"{args.snr:g}" for a in SIM]
+    sim = simulate_args(args.snr)
     commands = [f"monarch-sci mri simulate {data / 'train'} --volumes 2 --seed 0 --prefix train {' '.join(sim)}",
                 f"monarch-sci mri simulate {data / 'test'} --volumes 2 --seed 100 --prefix test {' '.join(sim)}"]
     if not (data / "test").exists():
