@@ -7,8 +7,9 @@
 Every "monarch-no*" model is its "fno*" twin with ``MonarchSpectralConv`` (learnable Monarch DFTs,
 exact at init) in place of ``SpectralConv``: same weights, same outputs at init. Options of the
 Monarch models: learn ("both" | "forward" | "inverse" | "none"), structure ("M" | "MM*" |
-"(MM*)^2"), share (one set of transforms for all layers), init ("exact": the DFT, or "random" factors). "neuralop-*" wrap neuraloperator's FNO
-(imported lazily) for the task given by ``task`` ("time": autoregressive, "steady").
+"(MM*)^2"), share (one set of transforms for all layers), init ("exact": the DFT, or "random"
+factors). "neuralop-*" wrap neuraloperator's FNO (imported lazily) for the task given by ``task``
+("time": autoregressive, "steady").
 
 Kinds: "time" (Autoregressive, trained through the rollout), "space-time" (SpaceTime, all steps at
 once), "steady" (one field to another).
