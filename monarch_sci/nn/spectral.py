@@ -295,9 +295,9 @@ class MonarchSpectralConv(SpectralConvBase):
     grid: the spatial sizes the transforms are built for; transforms: a shared ``FourierTransforms``
     (default: a new one from learn / structure / truncate / materialize / fft_norm, initialized as
     ``transform_init``: "exact" or "random"). Other arguments as ``SpectralConvBase``. Forward: kept
-    DFT coefficients along the last dim (real -> complex, the rfft modes), then along each other dim; inverse: inverse DFT per dim from the kept modes, and
-    along the last dim weight the half spectrum by 1 (zero and Nyquist frequency) or 2 and take the
-    real part, which is exactly irfft.
+    DFT coefficients along the last dim (real -> complex, the rfft modes), then along each other dim;
+    inverse: inverse DFT per dim from the kept modes, and along the last dim weight the half spectrum
+    by 1 (zero and Nyquist frequency) or 2 and take the real part, which is exactly irfft.
     """
 
     def __init__(self, in_channels: int, out_channels: int, modes: Sequence[int], grid: Sequence[int],
