@@ -8,6 +8,7 @@ random inputs (normalized random coil maps, a Poisson-like random 2-D mask of ac
     msense-both       mSENSE (learn both)                      vs  SENSE-CG (learn none)
     unrolled          unrolled-monarch (learn both, shared)    vs  unrolled-fft
     unrolled-inverse  unrolled-monarch (learn inverse, as in results/mri)  vs  unrolled-fft
+    unrolled-inverse-learned-start   the same with warm_start="learned" (mSENSE as x⁰)  vs  unrolled-fft
 
 SENSE-CG has no parameters: its step is forward + backward to the k-space input (what a learned
 component upstream of it would need) so that both sides run the same CG forward and backward.
@@ -42,6 +43,7 @@ PAIRS = {
     "msense-both": (("msense", {"learn": "both"}), ("msense", {"learn": "none"})),
     "unrolled": (("unrolled-monarch", {"learn": "both"}), ("unrolled-fft", {})),
     "unrolled-inverse": (("unrolled-monarch", {"learn": "inverse"}), ("unrolled-fft", {})),
+    "unrolled-inverse-learned-start": (("unrolled-monarch", {"learn": "inverse", "warm_start": "learned"}), ("unrolled-fft", {})),
 }
 MONARCH_OPTIONS = ("structure", "materialize")
 
@@ -129,18 +131,18 @@ def run(pairs=tuple(PAIRS), structures=("M",), materialize=(True,), shape=(320, 
                 if progress:
                     progress(row)
     name = torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor() or "cpu"
-    meta = {"device": name, "command": command, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    meta = {"device_name": name, "command": command, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "torch": torch.__version__, "threads": torch.get_num_threads(), "tf32": torch.backends.cuda.matmul.allow_tf32,
             **{k: (list(v) if isinstance(v, tuple) else v) for k, v in common.items()}}
     return {"meta": meta, "rows": rows, "ratios": ratios}
 
 
 def format_table(result: dict) -> str:
-    lines = [f"device {result['meta']['device']}, shape {result['meta']['shape']}, coils {result['meta']['coils']}, "
+    lines = [f"device {result['meta']['device_name']}, shape {result['meta']['shape']}, coils {result['meta']['coils']}, "
              f"batch {result['meta']['batch']}",
-             f"{'pair':>12} {'structure':>9} {'materialize':>11} {'monarch ms':>11} {'fft ms':>9} {'ratio':>7}"]
+             f"{'pair':>30} {'structure':>9} {'materialize':>11} {'monarch ms':>11} {'fft ms':>9} {'ratio':>7}"]
     for r in result["ratios"]:
-        lines.append(f"{r['pair']:>12} {r['structure']:>9} {str(r['materialize']):>11} {r['monarch_ms']:>11.2f} "
+        lines.append(f"{r['pair']:>30} {r['structure']:>9} {str(r['materialize']):>11} {r['monarch_ms']:>11.2f} "
                      f"{r['fft_ms']:>9.2f} {r['ratio']:>7.2f}")
     return "\n".join(lines)
 

@@ -110,6 +110,8 @@ def register(commands) -> None:
     opt.add_argument("--iterations", type=int, help="msense: CG iterations (default 10; 0: the adjoint alone)")
     opt.add_argument("--cascades", type=int, help="unrolled: cascades (default 5)")
     opt.add_argument("--init-iterations", type=int, help="unrolled: CG iterations of the SENSE warm start (default 10; 0: the adjoint)")
+    opt.add_argument("--warm-start", choices=["exact", "learned"],
+                     help="unrolled-monarch: SENSE warm start with the exact FFT (default) or the learned transforms")
     opt.add_argument("--chans", type=int, help="unrolled / unet: U-Net channels (default 8 / 32)")
     opt.add_argument("--pools", type=int, help="unrolled / unet: U-Net pooling levels (default 2 / 4)")
     opt.add_argument("--no-share", action="store_true", help="unrolled-monarch: one transform pair per cascade")
@@ -306,7 +308,7 @@ def _model_options(args) -> dict:
     from ..errors import MonarchError
 
     options = {k: getattr(args, k) for k in ("learn", "structure", "init", "lamda", "iterations", "cascades", "chans", "pools",
-                                              "init_iterations") if getattr(args, k) is not None}
+                                              "init_iterations", "warm_start") if getattr(args, k) is not None}
     if args.no_share:
         options["share"] = False
     if args.no_materialize:
@@ -314,7 +316,7 @@ def _model_options(args) -> dict:
     allowed = {
         "msense": {"learn", "structure", "init", "lamda", "iterations", "materialize"},
         "unrolled-monarch": {"learn", "structure", "init", "cascades", "chans", "pools", "share", "materialize", "lamda",
-                             "init_iterations"},
+                             "init_iterations", "warm_start"},
         "unrolled-fft": {"cascades", "chans", "pools", "lamda", "init_iterations"},
         "unet": {"chans", "pools"},
     }.get(args.model)

@@ -88,11 +88,11 @@ def test_unrolled_without_regularizer_is_gradient_descent_and_the_truth_is_a_fix
     perturb(pair, gen)
     net = Unrolled([pair], [Zero()] * 3, step=0.7, dtype=torch.complex128)
     A, BH = sense_ops(pair, mask, maps)
-    x = BH(kspace)
+    exact = sense_ops(FourierPair((H, W), learn="none", dtype=torch.complex128), mask, maps)
+    x = exact.BH(kspace)  # J = 0 from the exact adjoint (warm_start="exact")
     for _ in range(3):
         x = x - 0.7 * BH(A(x) - kspace)
     assert torch.allclose(net(kspace, mask, maps), x, atol=1e-12)
-    exact = sense_ops(FourierPair((H, W), learn="none"), mask, maps)
     assert exact.BH(exact.A(image) - kspace).abs().max() < 1e-12  # data consistency vanishes at the truth
 
 
@@ -112,6 +112,28 @@ def test_unrolled_starts_at_sense(gen):
     net = build_model("unrolled-monarch", (H, W), torch.float64, cascades=2, chans=2, pools=1, init_iterations=4, step=0.0)
     ref = sense(kspace, mask, maps, lamda=1e-2, max_iter=4, tol=0)
     assert torch.allclose(net(kspace, mask, maps), ref, atol=1e-12)  # zero-initialized regularizers, no DC step
+
+
+def test_warm_start_is_exact_sense_or_msense_with_the_learned_transforms(gen):
+    kspace, mask, maps, _ = problem(gen)
+    options = dict(cascades=1, chans=2, pools=1, init_iterations=4, step=0.0, learn="inverse")
+    exact = build_model("unrolled-monarch", (H, W), torch.float64, **options)
+    learned = build_model("unrolled-monarch", (H, W), torch.float64, warm_start="learned", **options)
+    learned.load_state_dict(exact.state_dict())  # the exact start's pair adds no state
+    perturb(exact.transforms, gen)
+    learned.transforms.load_state_dict(exact.transforms.state_dict())
+    msense = build_model("msense", (H, W), torch.float64, learn="inverse", iterations=4)
+    msense.transforms.load_state_dict(exact.transforms[0].state_dict())
+    ref = sense(kspace, mask, maps, lamda=1e-2, max_iter=4, tol=0)
+    assert torch.allclose(exact(kspace, mask, maps), ref, atol=1e-12)
+    assert torch.allclose(learned(kspace, mask, maps), msense(kspace, mask, maps), atol=1e-12)
+    assert (learned(kspace, mask, maps) - ref).abs().max() > 1e-3
+    learned(kspace, mask, maps).abs().sum().backward()  # with step 0 only the start reaches the transforms
+    assert all(p.grad.abs().max() > 0 for p in learned.transforms.parameters())
+    with pytest.raises(MonarchError, match="warm_start must be one of"):
+        build_model("unrolled-monarch", (H, W), warm_start="adjoint")
+    with pytest.raises(MonarchError, match="apply to unrolled-monarch only"):
+        build_model("unrolled-fft", (H, W), warm_start="learned")
 
 
 def test_models_are_scale_equivariant(gen):

@@ -23,6 +23,7 @@ def test_mri_step_bench_reports_ratios(tmp_path, capsys):
     assert len(fft_rows) == 2 and fft_rows[0]["parameters"] == 0  # SENSE-CG is timed once for both mSENSE pairs
     assert "ratio" in capsys.readouterr().out
     assert result["meta"]["tf32"] is False
+    assert result["meta"]["device"] == "cpu" and result["meta"]["device_name"]  # the name is not overwritten
     mri_step.main(["--device", "cpu", "--shape", "16", "16", "--coils", "2", "--batch", "1", "--repeats", "1",
                    "--warmup", "1", "--pairs", "msense", "--structure", "M", "--materialize", "true", "--tf32",
                    "--out", str(out)])

@@ -45,12 +45,15 @@ def test_unet_trains_without_maps(sim_dir, tmp_path):
 
 
 def test_unrolled_networks_train(sim_dir, tmp_path):
-    for model in ("unrolled-fft", "unrolled-monarch"):
+    for model, extra in (("unrolled-fft", ()), ("unrolled-monarch", ("--warm-start", "learned"))):
         code, out, err = run_mri_cli("train", str(sim_dir), "--model", model, "--out", str(tmp_path / model), "--cascades", "2",
-                                     "--chans", "2", "--pools", "1", "--init-iterations", "2", *MASK, *FAST, "--no-plots")
+                                     "--chans", "2", "--pools", "1", "--init-iterations", "2", *extra, *MASK, *FAST, "--no-plots")
         assert code == 0, err
         assert f"{model}: finished after 2 epochs" in out
     assert "(0 in transforms)" not in out  # the Monarch network's transforms are counted
+    assert json.loads((tmp_path / "unrolled-monarch" / "result.json").read_text())["options"]["warm_start"] == "learned"
+    code, _, err = run_mri_cli("train", str(sim_dir), "--model", "unrolled-fft", "--out", str(tmp_path / "x"), "--warm-start", "exact")
+    assert code == 2 and "--warm-start do(es) not apply to --model unrolled-fft" in err
 
 
 def test_models_and_cli_errors(sim_dir, tmp_path):

@@ -17,8 +17,9 @@ or torch.float64 for the real parameters, the transforms and physics in the matc
   iterations of SENSE, regularizers zero-initialized (the network starts at SENSE). Options: cascades
   (5), chans (8), pools (2), step (1.0), init_iterations (J = 10), lamda (1e-2); Monarch only: learn
   ("both"), structure ("M"), init ("exact"), share (True: one pair for all cascades), materialize
-  (True). Equal parameters: the same regularizers and steps; the Monarch network adds only its
-  transform factors.
+  (True), warm_start ("exact": the warm start is SENSE with the exact FFT, the same image as the FFT
+  network's; "learned": mSENSE with the network's transforms). Equal parameters: the same
+  regularizers and steps; the Monarch network adds only its transform factors.
 - unet: fastMRI's image U-Net on the zero-filled RSS (``ImageUNet``). Options: chans (32), pools (4).
 """
 
@@ -66,10 +67,12 @@ def _unrolled(monarch: bool):
             raise MonarchError(f"cascades must be a positive int, got {cascades!r}")
         if not monarch and options:
             raise MonarchError(f"options {sorted(options)} apply to unrolled-monarch only")
-        unknown = set(options) - {"learn", "structure", "init", "share", "materialize"}
+        unknown = set(options) - {"learn", "structure", "init", "share", "materialize", "warm_start"}
         if unknown:
-            raise MonarchError(f"unknown unrolled-monarch options {sorted(unknown)}; valid: learn, structure, init, share, materialize")
+            raise MonarchError(f"unknown unrolled-monarch options {sorted(unknown)}; "
+                               "valid: learn, structure, init, share, materialize, warm_start")
         share = options.pop("share", True)
+        warm_start = options.pop("warm_start", "exact")
         options.setdefault("learn", "both")
         if monarch and options["learn"] == "none":
             raise MonarchError("unrolled-monarch needs learnable transforms (learn inverse, forward or both); use unrolled-fft")
@@ -82,7 +85,7 @@ def _unrolled(monarch: bool):
             pairs = [FourierPair(shape, dtype=cdtype, generator=generator, **options) for _ in range(1 if share else cascades)]
         else:
             pairs = [FourierPair(shape, learn="none", dtype=cdtype)]
-        return Unrolled(pairs, regularizers, step, cdtype, init_iterations, lamda)
+        return Unrolled(pairs, regularizers, step, cdtype, init_iterations, lamda, warm_start)
 
     return build
 
