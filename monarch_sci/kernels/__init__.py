@@ -3,7 +3,8 @@
 Both block-diagonal multiplies and both permutations of M = P_out L P_mid R run in Triton kernels
 whose loads and stores follow the permutations, so no permuted copy is ever made: the R stage writes
 its output feature-major (batch contiguous), the L stage is one 2-D tensor-core dot per block on that
-layout, and a tile transpose returns the batch-major result (three launches). The backward recomputes
+layout, and a tile transpose returns the batch-major result (three launches; small 2-byte factors with
+16- or 32-wide blocks run the forward in one launch, both stages as 3-D dots). The backward recomputes
 the intermediate instead of storing it: a transpose of the output gradient, the two transposed
 stages, and two batched matmuls for the weight gradients.
 

@@ -48,7 +48,19 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
            "tr": {"T": 128, "warps": 8}}
+    rows = whole_rows(k * p, batch)
+    if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32} and rows:
+        cfg["whole"] = {"BM": rows, "warps": 8}
     return cfg
+
+
+def whole_rows(n: int, batch: int) -> int | None:
+    """Rows per program of the one-launch forward, or None where the three kernels are faster: the
+    best of a sweep on an H200 in bf16 (results/kernels_whole_h200.json). n = 256: always (16 rows up
+    to batch 2048, 32 above); n = 1024: only from batch 4096 (32 rows; 64 from 8192)."""
+    if n >= 1024:
+        return 64 if batch >= 8192 else 32 if batch >= 4096 else None
+    return 32 if batch >= 4096 else 16
 
 
 def _precision(dtype: torch.dtype) -> str:
@@ -70,6 +82,8 @@ def _l_stage_adj(g, WL, dims, cfg, prec):
 
 
 def _forward(x2, WR, WL, dims, cfg, prec):
+    if "whole" in cfg:
+        return tk.whole(x2, WR, WL, dims, cfg, prec)
     return _l_stage(tk.stage1(x2, WR, dims, cfg, prec), WL, dims, cfg, prec)
 
 

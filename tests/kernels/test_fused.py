@@ -98,6 +98,11 @@ from tests.kernels.test_fused import check
 shapes = [((6, 10, 7), (12, 9, 5)), ((4, 24, 16), (8, 20, 12)), ((2, 72, 40), (2, 40, 72))]
 for (Rs, Ls), dtype, adjoint in itertools.product(shapes, (torch.float32, torch.complex64), (False, True)):
     check(Rs, Ls, dtype, (37,), adjoint, device="cpu")
+from monarch_sci.kernels.fused import make_config
+for Rs, Ls, batch in (((16, 16, 16), (16, 16, 16), 64), ((32, 16, 32), (16, 32, 32), 4096)):  # the one-launch forward
+    config = make_config((*Rs, *Ls, 1), 2, batch)
+    assert "whole" in config
+    check(Rs, Ls, torch.float16, (37,), False, config=config, device="cpu")
 print("ok")
 """
 
@@ -106,6 +111,21 @@ print("ok")
 def test_kernels_match_reference_in_the_triton_interpreter():
     """The kernels' index arithmetic (permutations, masks, tiles, complex pairs) without a GPU."""
     run_interpreted(INTERPRETED)
+
+
+def test_one_launch_forward_only_for_small_square_two_byte_factors():
+    from monarch_sci.kernels.fused import make_config
+
+    def whole(dims, itemsize=2, batch=8192):
+        return "whole" in make_config(dims, itemsize, batch)
+
+    assert whole((16, 16, 16, 16, 16, 16, 1)) and whole((32, 32, 32, 32, 32, 32, 1))
+    assert whole((16, 32, 16, 32, 16, 16, 1))  # rectangular blocks, l = q and r = k
+    assert not whole((16, 16, 16, 16, 16, 16, 1), itemsize=4)  # float32: weights and tile exceed shared memory
+    assert not whole((16, 16, 16, 16, 16, 16, 2))  # complex pairs
+    assert not whole((64, 64, 64, 64, 64, 64, 1))  # 1 MiB of weights
+    assert not whole((8, 32, 32, 32, 32, 8, 1)) and not whole((16, 16, 16, 8, 16, 32, 1))  # 8-wide; l != q
+    assert not whole((32, 32, 32, 32, 32, 32, 1), batch=1024)  # n = 1024, small batch: three kernels are faster
 
 
 @pytest.mark.gpu
