@@ -48,8 +48,7 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
            "tr": {"T": 128, "warps": 8}}
-    rows = whole_rows(k * p, batch)
-    if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32} and rows:
+    if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32} and (rows := whole_rows(k * p, batch)):
         cfg["whole"] = {"BM": rows, "warps": 8}
     return cfg
 

@@ -71,8 +71,9 @@ class Unrolled(nn.Module):
         self.transforms = nn.ModuleList(transforms)
         self.regularizers = nn.ModuleList(regularizers)
         self.dtype = complex_dtype(dtype)
-        # the warm start's pair; no parameters, so the state dict is the same either way
-        self.start_transforms = FourierPair(transforms[0].shape, learn="none", dtype=self.dtype) if warm_start == "exact" else None
+        # the exact start's FFT pair (no parameters: the state dict is the same either way); None: the first pair's
+        exact = warm_start == "exact" and transforms[0].learnable
+        self.start_transforms = FourierPair(transforms[0].shape, learn="none", dtype=self.dtype) if exact else None
         self.steps = nn.Parameter(torch.full((len(regularizers),), float(step), dtype=self.dtype.to_real()))
 
     @property
