@@ -59,24 +59,36 @@ def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     return triton_available() and _capable(index)
 
 
-def fused_preferred(batch: int, n: int, needs_grad: bool) -> bool:
+def fused_preferred(batch: int, n: int, needs_grad: bool, one_launch: bool = False) -> bool:
     """Whether the fused kernels beat the torch bmm path, as measured on an H200
     (results/bench_h200*.json, real and complex64): at least 1024 rows, and n = max(n_in, n_out) >=
     1024 for inference, >= 2048 when gradients are needed. Below that the kernels still take less
     device time, but their launch overhead (about 150 us a forward, 800 us a forward + backward from
-    Python) exceeds the bmm path's whole time unless the step is replayed from a CUDA graph."""
+    Python) exceeds the bmm path's whole time unless the step is replayed from a CUDA graph.
+    ``one_launch`` (the forward runs as one kernel): inference always, at any batch
+    (results/bench_h200_small_n.json: n = 256, 5.6 / 44 us device / host at batch 64 against the bmm
+    path's 13 / 52 us)."""
+    if one_launch and not needs_grad:
+        return True
     return batch >= 1024 and n >= (2048 if needs_grad else 1024)
 
 
-def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
-    """``monarch_apply(impl="auto")``'s choice: the kernels run (``fused_supported``) and pay off
-    (``fused_preferred``)."""
+def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False) -> bool:
+    """``monarch_apply(impl="auto")``'s choice for y = M x (or M^H x): the kernels run
+    (``fused_supported``) and pay off (``fused_preferred``)."""
     if not fused_supported(x, R, L):
         return False
     k, _, p = R.shape
     l, s, _ = L.shape
     needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
-    return fused_preferred(x.numel() // x.shape[-1], max(k * p, s * l), needs_grad)
+    batch = x.numel() // x.shape[-1]
+    one_launch = False
+    if not (needs_grad or adjoint):
+        from .fused import _bucket, one_launch_rows  # Triton is importable (fused_supported)
+
+        E = 2 if x.dtype.is_complex else 1
+        one_launch = one_launch_rows((*R.shape, *L.shape, E), x.element_size(), _bucket(batch)) is not None
+    return fused_preferred(batch, max(k * p, s * l), needs_grad, one_launch)
 
 
 def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False,

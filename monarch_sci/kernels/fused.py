@@ -48,9 +48,18 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
            "tr": {"T": 128, "warps": 8}}
-    if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32} and (rows := whole_rows(k * p, batch)):
+    if rows := one_launch_rows(dims, itemsize, batch):
         cfg["whole"] = {"BM": rows, "warps": 8}
     return cfg
+
+
+def one_launch_rows(dims: tuple, itemsize: int, batch: int) -> int | None:
+    """Rows per program of the one-launch forward for these factors, or None where it does not apply:
+    real 2-byte data, blocks 16 or 32 wide, l = q and r = k (the weights fit in shared memory)."""
+    k, q, p, l, s, r, E = dims
+    if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32}:
+        return whole_rows(k * p, batch)
+    return None
 
 
 def whole_rows(n: int, batch: int) -> int | None:

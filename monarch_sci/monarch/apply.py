@@ -90,7 +90,7 @@ def monarch_apply(
     if impl == "auto":
         from ..kernels import fused_apply, use_fused  # lazy; Triton itself loads only on use
 
-        if use_fused(x, R, L):
+        if use_fused(x, R, L, adjoint):
             return fused_apply(x, R, L, adjoint=adjoint)
         impl = "bmm"
     forward, backward = IMPLEMENTATIONS[impl]

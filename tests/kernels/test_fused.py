@@ -153,6 +153,10 @@ def test_auto_dispatch_uses_the_kernel_on_cuda():
         fused_module.fused_apply = original
     assert calls, "monarch_apply(impl='auto') did not reach the fused kernel on CUDA"
     assert rel(y, forward_einsum(x.double(), M.R.double(), M.L.double())) < 1e-5
+    R, L = (torch.randn(16, 16, 16, device="cuda", dtype=torch.bfloat16) / 4 for _ in range(2))
+    x = torch.randn(64, 256, device="cuda", dtype=torch.bfloat16)
+    assert use_fused(x, R, L) and not use_fused(x, R, L, adjoint=True)  # inference at n = 256: the one-launch forward
+    assert not use_fused(x.requires_grad_(), R, L)
 
 
 def test_dispatch_prefers_the_kernels_only_where_they_were_faster():
@@ -162,6 +166,8 @@ def test_dispatch_prefers_the_kernels_only_where_they_were_faster():
     assert fused_preferred(8192, 1024, needs_grad=False)
     assert not fused_preferred(8192, 1024, needs_grad=True)
     assert not fused_preferred(64, 4096, needs_grad=False)
+    assert fused_preferred(64, 256, needs_grad=False, one_launch=True)  # one small kernel beats bmm at any batch
+    assert not fused_preferred(64, 256, needs_grad=True, one_launch=True)  # its backward is still three launches
 
 
 def test_cpu_falls_back_to_the_torch_path(gen):
