@@ -111,7 +111,8 @@ __device__ __forceinline__ u64 wg_desc(u32 addr) {
 }
 __device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wg_wait() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+template <int N>  // until at most N committed groups are pending
+__device__ __forceinline__ void wg_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory"); }
 // Makes this thread's shared-memory writes (cta: its own CTA's; cluster: other CTAs') visible to wgmma.
 __device__ __forceinline__ void proxy_fence() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 __device__ __forceinline__ void proxy_fence_cluster() { asm volatile("fence.proxy.async.shared::cluster;\n" ::: "memory"); }
@@ -170,10 +171,11 @@ __device__ __forceinline__ void push_u(u32 (&lo)[4], u32 (&hi)[4], u32 q, u32 bb
 
 // Pushes the L stage's outputs for rows b0 + g (+ 8) and s in [s0, s0 + 32), all KL blocks: d[l][4j + i] holds
 // (b0 + g + 8 (i >> 1), s0 + 8j + 2t + (i & 1)). z[b][s*NB + l] goes to CTA s / KL, slab `rank`, as 32 bytes
-// per (b, group of 4 s): [s % 4][l % 4]. The n-tiles j are visited from ROT on (ROT = rank % 4), so the
+// per (b, group of 4 s): [s % 4][l % 4], slabs `slab` bytes apart. The n-tiles j are visited from ROT on (ROT = rank % 4), so the
 // cluster's stores spread over all CTAs rather than meeting at a few.
 template <u32 ROT>
-__device__ __forceinline__ void push_z(const float (&d)[KL][16], u32 b0, u32 s0, u32 OS, u32 rank, u32 g, u32 t) {
+__device__ __forceinline__ void push_z(const float (&d)[KL][16], u32 b0, u32 s0, u32 OS, u32 slab, u32 rank, u32 g,
+                                       u32 t) {
   const u32 odd = t & 1u;
 #pragma unroll
   for (u32 i = 0; i < 4; ++i) {
@@ -195,7 +197,7 @@ __device__ __forceinline__ void push_z(const float (&d)[KL][16], u32 b0, u32 s0,
     u32 got[4];
 #pragma unroll
     for (int w = 0; w < 4; ++w) got[w] = __shfl_xor_sync(0xffffffffu, odd ? own[w] : own[4 + w], 1);
-    const u32 dst = remote(OS + rank * O_SLAB + (b0 + g) * 32u + 16u * odd, (s0 + 8u * j) / KL + (t >> 1));
+    const u32 dst = remote(OS + rank * slab + (b0 + g) * 32u + 16u * odd, (s0 + 8u * j) / KL + (t >> 1));
     if (odd) {
       st_cluster(dst, got[0], got[1], got[2], got[3]);
       st_cluster(dst + 256u, own[4], own[5], own[6], own[7]);
@@ -205,6 +207,65 @@ __device__ __forceinline__ void push_z(const float (&d)[KL][16], u32 b0, u32 s0,
     }
   }
 }
+
+
+__device__ __forceinline__ void push_z_any(const float (&d)[KL][16], u32 b0, u32 s0, u32 OS, u32 slab, u32 rank, u32 g,
+                                           u32 t) {
+  switch (rank & 3u) {  // a compile-time visiting order keeps d in registers
+    case 0: push_z<0>(d, b0, s0, OS, slab, rank, g, t); break;
+    case 1: push_z<1>(d, b0, s0, OS, slab, rank, g, t); break;
+    case 2: push_z<2>(d, b0, s0, OS, slab, rank, g, t); break;
+    default: push_z<3>(d, b0, s0, OS, slab, rank, g, t);
+  }
+}
+
+// This CTA's KL * NB output columns of a tile: z[b][rank*KL*NB + s*NB + c*KL + l] = O[c][b][s][l], slabs
+// `slab` bytes apart; 16-byte stores, a warp per row.
+__device__ __forceinline__ void write_out(const unsigned char* O, u32 slab, bf16* __restrict__ z, int tile, int nrows,
+                                          u32 rank) {
+  for (u32 i = threadIdx.x; i < BM * KL * (C / 2); i += THREADS) {
+    const u32 cp = i % (C / 2), s = (i / (C / 2)) % KL, b = i / (C / 2 * KL);
+    const int row = tile * BM + static_cast<int>(b);
+    if (row >= nrows) continue;
+    const unsigned char* o = O + 2 * cp * slab + b * 32u + s * 8u;
+    const uint2 lo = *reinterpret_cast<const uint2*>(o), hi = *reinterpret_cast<const uint2*>(o + slab);
+    bf16* dst = z + static_cast<size_t>(row) * (NB * NB) + rank * KL * NB + s * NB + 2 * cp * KL;
+    *reinterpret_cast<uint4*>(dst) = make_uint4(lo.x, lo.y, hi.x, hi.y);
+  }
+}
+
+#ifdef WGMMA
+// R-stage block kl of the x tile at X: a 64 q x 64 b product, issued and committed as one group.
+__device__ __forceinline__ void r_block_issue(float (&d)[32], u32 RS, u32 X, u32 kl) {
+#pragma unroll
+  for (u32 k0 = 0; k0 < NB; k0 += 16)
+    wgmma64(d, wg_desc(RS + kl * NB * 128u + k0 * 2u), wg_desc(X + kl * BM * 128u + k0 * 2u), k0 > 0);
+  wg_commit();
+}
+// Pushes a finished R-stage block (warp w of the group holds rows q = q0 + g (+ 8)) to the owners of q.
+__device__ __forceinline__ void r_block_push(const float (&d)[32], u32 q0, u32 k, u32 GS, u32 g, u32 t) {
+#pragma unroll
+  for (u32 half = 0; half < 2; ++half) {  // b in [32 half, 32 half + 32): n-tiles 4 half .. 4 half + 3
+    u32 lo[4], hi[4];
+#pragma unroll
+    for (u32 j = 0; j < 4; ++j) {
+      lo[j] = pack(d[4 * (4 * half + j)], d[4 * (4 * half + j) + 1]);
+      hi[j] = pack(d[4 * (4 * half + j) + 2], d[4 * (4 * half + j) + 3]);
+    }
+    push_u(lo, hi, q0 + g, 32u * half, k, GS, t);
+  }
+}
+// L stage for s in [s0, s0 + 32), all KL blocks: 64 b x 32 s products with G read transposed, one group.
+__device__ __forceinline__ void l_stage_issue(float (&d)[KL][16], u32 GS, u32 LS, u32 s0) {
+#pragma unroll
+  for (u32 ll = 0; ll < KL; ++ll) {
+#pragma unroll
+    for (u32 k0 = 0; k0 < NB; k0 += 16)
+      wgmma32t(d[ll], wg_desc(GS + (ll * NB + k0) * 128u), wg_desc(LS + (ll * NB + s0) * 128u + k0 * 2u), k0 > 0);
+  }
+  wg_commit();
+}
+#endif
 
 extern "C" __global__ void __cluster_dims__(C, 1, 1) __launch_bounds__(THREADS, 1)
 monarch_cluster_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
@@ -241,21 +302,9 @@ monarch_cluster_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, 
       for (u32 kl = 2 * wg; kl < 2 * wg + 2; ++kl) {
         float d[32];
         wg_fence();
-#pragma unroll
-        for (u32 k0 = 0; k0 < NB; k0 += 16)
-          wgmma64(d, wg_desc(RS + kl * NB * 128u + k0 * 2u), wg_desc(X + kl * BM * 128u + k0 * 2u), k0 > 0);
-        wg_commit();
-        wg_wait();
-#pragma unroll
-        for (u32 half = 0; half < 2; ++half) {  // b in [32 half, 32 half + 32): n-tiles 4 half .. 4 half + 3
-          u32 lo[4], hi[4];
-#pragma unroll
-          for (u32 j = 0; j < 4; ++j) {
-            lo[j] = pack(d[4 * (4 * half + j)], d[4 * (4 * half + j) + 1]);
-            hi[j] = pack(d[4 * (4 * half + j) + 2], d[4 * (4 * half + j) + 3]);
-          }
-          push_u(lo, hi, q0 + g, 32u * half, rank * KL + kl, GS, t);
-        }
+        r_block_issue(d, RS, X, kl);
+        wg_wait<0>();
+        r_block_push(d, q0, rank * KL + kl, GS, g, t);
       }
     }
 #else
@@ -295,14 +344,8 @@ monarch_cluster_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, 
       float d[KL][16];
 #ifdef WGMMA  // warpgroup wg: 64 b x 32 s products, G read transposed
       wg_fence();
-#pragma unroll
-      for (u32 ll = 0; ll < KL; ++ll) {
-#pragma unroll
-        for (u32 k0 = 0; k0 < NB; k0 += 16)
-          wgmma32t(d[ll], wg_desc(GS + (ll * NB + k0) * 128u), wg_desc(LS + (ll * NB + s0) * 128u + k0 * 2u), k0 > 0);
-      }
-      wg_commit();
-      wg_wait();
+      l_stage_issue(d, GS, LS, s0);
+      wg_wait<0>();
 #else
 #pragma unroll
       for (u32 ll = 0; ll < KL; ++ll) {
@@ -321,24 +364,97 @@ monarch_cluster_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, 
         }
       }
 #endif
-      switch (rank & 3u) {  // a compile-time visiting order keeps d in registers
-        case 0: push_z<0>(d, b0, s0, OS, rank, g, t); break;
-        case 1: push_z<1>(d, b0, s0, OS, rank, g, t); break;
-        case 2: push_z<2>(d, b0, s0, OS, rank, g, t); break;
-        default: push_z<3>(d, b0, s0, OS, rank, g, t);
-      }
+      push_z_any(d, b0, s0, OS, O_SLAB, rank, g, t);
     }
+    proxy_fence_cluster();
     cluster_sync();
 
-    // (3) this CTA's KL * NB output columns of the tile: z[b][rank*KL*NB + s*NB + c*KL + l] = O[c][b][s][l].
-    for (u32 i = threadIdx.x; i < BM * KL * (C / 2); i += THREADS) {
-      const u32 cp = i % (C / 2), s = (i / (C / 2)) % KL, b = i / (C / 2 * KL);
-      const int row = tile * BM + static_cast<int>(b);
-      if (row >= nrows) continue;
-      const unsigned char* o = smem + (OS - RS) + 2 * cp * O_SLAB + b * 32u + s * 8u;
-      const uint2 lo = *reinterpret_cast<const uint2*>(o), hi = *reinterpret_cast<const uint2*>(o + O_SLAB);
-      bf16* dst = z + static_cast<size_t>(row) * (NB * NB) + rank * KL * NB + s * NB + 2 * cp * KL;
-      *reinterpret_cast<uint4*>(dst) = make_uint4(lo.x, lo.y, hi.x, hi.y);
-    }
+    write_out(smem + (OS - RS), O_SLAB, z, tile, nrows, rank);
   }
 }
+
+#ifdef WGMMA
+// The same forward, software-pipelined over tiles: iteration i runs the L stage of tile i, the R stage of tile
+// i + 1 and the write-out of tile i - 1, with one cluster barrier, so the products of one tile overlap the
+// pushes and stores of the others. Shared memory: the weights, G twice (tiles i and i + 1) and three x
+// buffers, where a buffer whose x tile has been consumed receives the tile's outputs (O, unpadded slabs).
+#define P_SLAB (BM * KL * KL * 2)
+#define P_SMEM_BYTES (2 * W_BYTES + 2 * G_BYTES + 3 * X_BYTES)
+static_assert(C * P_SLAB == X_BYTES, "a tile's outputs fill one x buffer");
+
+extern "C" __global__ void __cluster_dims__(C, 1, 1) __launch_bounds__(THREADS, 1)
+monarch_cluster_forward_pipelined(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
+                                  bf16* __restrict__ z, int nrows) {
+  extern __shared__ __align__(1024) unsigned char smem[];
+  const u32 RS = smem_addr(smem), LS = RS + W_BYTES, GS = LS + W_BYTES, XS = GS + 2 * G_BYTES;
+  const u32 lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3u, wg = warp >> 2;
+  const u32 rank = cluster_rank(), q0 = 16u * (warp & 3u), b0 = 16u * (warp & 3u), s0 = 32u * wg;
+  const int ntiles = (nrows + BM - 1) / BM, step = static_cast<int>(cluster_count()), first = static_cast<int>(cluster_id());
+  const int n = first < ntiles ? (ntiles - first + step - 1) / step : 0;  // this cluster's tiles: first + i * step
+  if (n == 0) return;
+  auto tile_of = [&](int i) { return first + i * step; };
+  auto xbuf = [&](int i) { return XS + static_cast<u32>(i % 3) * X_BYTES; };
+
+  for (u32 i = threadIdx.x; i < KL * NB * 8; i += THREADS) {  // this CTA's weight blocks, 16 bytes at a time
+    const u32 row = i >> 3, ch = i & 7u;
+    cp_async16(RS + swz(row, ch), R + (static_cast<size_t>(rank) * KL * NB + row) * NB + ch * 8, 16u);
+    cp_async16(LS + swz(row, ch), L + (static_cast<size_t>(rank) * KL * NB + row) * NB + ch * 8, 16u);
+  }
+  load_x(xbuf(0), x, tile_of(0), nrows, rank);
+  cp_async_commit();
+  if (n > 1) load_x(xbuf(1), x, tile_of(1), nrows, rank);
+  cp_async_commit();
+  cp_async_wait1();
+  proxy_fence();
+  __syncthreads();
+  {  // R stage of tile 0 into G[0]
+    float d[2][32];
+    wg_fence();
+    r_block_issue(d[0], RS, xbuf(0), 2 * wg);
+    r_block_issue(d[1], RS, xbuf(0), 2 * wg + 1);
+    wg_wait<1>();
+    r_block_push(d[0], q0, rank * KL + 2 * wg, GS, g, t);
+    wg_wait<0>();
+    r_block_push(d[1], q0, rank * KL + 2 * wg + 1, GS, g, t);
+  }
+  proxy_fence_cluster();
+  cluster_sync();
+
+#pragma unroll 1
+  for (int i = 0; i < n; ++i) {
+    // G[i % 2] holds tile i's U; x tile i + 1 is in flight into xbuf(i + 1); xbuf(i - 1) holds tile i - 1's outputs.
+    const bool next = i + 1 < n;
+    if (next) {
+      asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+      proxy_fence();
+      __syncthreads();
+    }
+    proxy_fence();
+    float dl[KL][16], dr[2][32];
+    wg_fence();
+    l_stage_issue(dl, GS + static_cast<u32>(i & 1) * G_BYTES, LS, s0);
+    if (next) {
+      r_block_issue(dr[0], RS, xbuf(i + 1), 2 * wg);
+      r_block_issue(dr[1], RS, xbuf(i + 1), 2 * wg + 1);
+    }
+    if (i > 0) {  // tile i - 1's outputs go out while the products run; then its buffer takes x tile i + 2
+      write_out(smem + (xbuf(i - 1) - RS), P_SLAB, z, tile_of(i - 1), nrows, rank);
+      __syncthreads();
+    }
+    if (i + 2 < n) load_x(xbuf(i + 2), x, tile_of(i + 2), nrows, rank);
+    cp_async_commit();
+    if (next) wg_wait<2>(); else wg_wait<0>();
+    push_z_any(dl, b0, s0, xbuf(i), P_SLAB, rank, g, t);  // tile i's outputs into xbuf(i) of their owners
+    if (next) {
+      const u32 G1 = GS + static_cast<u32>((i + 1) & 1) * G_BYTES;
+      wg_wait<1>();
+      r_block_push(dr[0], q0, rank * KL + 2 * wg, G1, g, t);
+      wg_wait<0>();
+      r_block_push(dr[1], q0, rank * KL + 2 * wg + 1, G1, g, t);
+    }
+    proxy_fence_cluster();
+    cluster_sync();
+  }
+  write_out(smem + (xbuf(n - 1) - RS), P_SLAB, z, tile_of(n - 1), nrows, rank);
+}
+#endif

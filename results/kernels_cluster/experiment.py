@@ -4,10 +4,14 @@ n = 4096 (64 blocks of 64), bf16, batch 8192; run from the repository root:
 
     PYTHONPATH=$PWD python results/kernels_cluster/experiment.py wgmma  # -> kernels_cluster_wgmma_h200.json
     PYTHONPATH=$PWD python results/kernels_cluster/experiment.py mma    # -> kernels_cluster_mma_h200.json
+    PYTHONPATH=$PWD python results/kernels_cluster/experiment.py pipelined  # -> kernels_cluster_pipelined_h200.json
 
-The two kinds differ only in how the products run (cluster_forward.cu, -DWGMMA): mma.sync with ldmatrix
-fragments (8 warps of 16 x 32 tiles), or wgmma from shared memory (two warpgroups of 64 x 64 / 64 x 32
-tiles). ``all_to_all`` measures the distributed-shared-memory bandwidth on its own.
+"mma" and "wgmma" differ only in how the products run (cluster_forward.cu, -DWGMMA): mma.sync with
+ldmatrix fragments (8 warps of 16 x 32 tiles), or wgmma from shared memory (two warpgroups of 64 x 64 /
+64 x 32 tiles); "pipelined" is the wgmma kernel software-pipelined over tiles (one cluster barrier a tile,
+the products of one tile issued before the pushes and stores of its neighbours). ``all_to_all`` measures
+the distributed-shared-memory bandwidth on its own. ncu_wgmma_h200.json summarises an Nsight Compute
+profile of the wgmma kernel (stall samples by instruction).
 
 The breakdown times variants of the kernel made by editing its source (``EDITS``): each removes or
 replaces one part, and the difference to the full kernel is that part's exposed cost. Times are medians
@@ -36,21 +40,25 @@ DEV = torch.device("cuda")
 
 PUSH1 = ("st_cluster(remote(GS + swz((q % KL) * NB + k, (bb >> 3) + t), q / KL)",
          "st_cluster(remote(GS + swz(((q + 8u) % KL) * NB + k, (bb >> 3) + t), (q + 8u) / KL)")
-PUSH2 = "remote(OS + rank * O_SLAB + (b0 + g) * 32u + 16u * odd, (s0 + 8u * j) / KL + (t >> 1))"
+PUSH2 = "remote(OS + rank * slab + (b0 + g) * 32u + 16u * odd, (s0 + 8u * j) / KL + (t >> 1))"
 STORE = 'asm volatile("st.shared::cluster.v4.b32'
 EDITS = {  # name: (what it does, [(old, new), ...])
     "local_push1": ("R-stage pushes go to the CTA's own shared memory",
                     [(PUSH1[0], "st_cluster((GS + swz((q % KL) * NB + k, (bb >> 3) + t))"),
                      (PUSH1[1], "st_cluster((GS + swz(((q + 8u) % KL) * NB + k, (bb >> 3) + t))")]),
     "local_push2": ("L-stage pushes go to the CTA's own shared memory",
-                    [(PUSH2, "(OS + rank * O_SLAB + (b0 + g) * 32u + 16u * odd)")]),
+                    [(PUSH2, "(OS + rank * slab + (b0 + g) * 32u + 16u * odd)")]),
     "no_push": ("no pushes (stores guarded by a condition that never holds, so the products stay)",
                 [(STORE, "if (addr == 0xffffffffu) " + STORE)]),
-    "no_barrier": ("the two cluster barriers a tile become CTA barriers (one cluster barrier at the end)",
+    "no_barrier": ("the cluster barriers of the loop become CTA barriers (one cluster barrier at the end)",
                    [("    cluster_sync();\n", "    __syncthreads();\n"),
-                    ("make_uint4(lo.x, lo.y, hi.x, hi.y);\n    }\n  }\n}", "make_uint4(lo.x, lo.y, hi.x, hi.y);\n    }\n  }\n  cluster_sync();\n}")]),
+                    ("    write_out(smem + (OS - RS), O_SLAB, z, tile, nrows, rank);\n  }\n}",
+                     "    write_out(smem + (OS - RS), O_SLAB, z, tile, nrows, rank);\n  }\n  cluster_sync();\n}"),
+                    ("  write_out(smem + (xbuf(n - 1) - RS)", "  cluster_sync();\n  write_out(smem + (xbuf(n - 1) - RS)")]),
     "no_store": ("no z write-out", [("i < BM * KL * (C / 2); i += THREADS", "i < 0; i += THREADS")]),
     "no_load": ("no x loads", [("cp_async16(X + swz(kl * BM + b, ch), src, ok ? 16u : 0u);", "")]),
+    "relaxed_arrive": ("cluster barriers arrive relaxed instead of release (no MEMBAR.ALL.GPU; results may be wrong)",
+                       [("barrier.cluster.arrive.release.aligned", "barrier.cluster.arrive.relaxed.aligned")]),
     "no_cluster_fence": ("no proxy fence after the pushes (wgmma only; results may be wrong)",
                          [('asm volatile("fence.proxy.async.shared::cluster;\\n" ::: "memory");', "")]),
 }
@@ -61,28 +69,37 @@ VARIANTS = {
     "products_and_barriers": ["no_push", "no_store", "no_load"],
     "products_only": ["no_push", "no_store", "no_load", "no_barrier"],
     "no_cluster_fence": ["no_cluster_fence"],
+    "relaxed_arrive": ["relaxed_arrive"],
+    "relaxed_arrive_no_cluster_fence": ["relaxed_arrive", "no_cluster_fence"],
 }
 
 
-def shared_bytes() -> int:
+def shared_bytes(kind: str) -> int:
+    """SMEM_BYTES (P_SMEM_BYTES for the pipelined kernel) of cluster_forward.cu."""
     kl = NB // CLUSTER
-    return 2 * kl * NB * NB * 2 + 2 * kl * ROWS * NB * 2 + kl * NB * ROWS * 2 + CLUSTER * (ROWS * kl * kl * 2 + 32)
+    w, xb, gb = kl * NB * NB * 2, kl * ROWS * NB * 2, kl * NB * ROWS * 2
+    if kind == "pipelined":
+        return 2 * w + 2 * gb + 3 * xb
+    return 2 * w + 2 * xb + gb + CLUSTER * (ROWS * kl * kl * 2 + 32)
 
 
 def build(kind: str, edits=()) -> nvrtc.Kernel | None:
-    """The kernel with ``edits`` applied; None where an edit does not apply (or matter) to this kind."""
+    """The kernel of this kind with ``edits`` applied; None where an edit does not apply (or matter) to it."""
     src = SOURCE.read_text()
     for name in edits:
-        if name == "no_cluster_fence" and kind != "wgmma":
+        if name == "no_cluster_fence" and kind == "mma":
             return None
+        before = src
         for old, new in EDITS[name][1]:
-            assert old in src, (name, old)
             src = src.replace(old, new)
+        assert src != before, name
     major, minor = torch.cuda.get_device_capability()
-    options = (f"-DNB={NB}", f"-DC={CLUSTER}", f"-DBM={ROWS}") + (("-DWGMMA",) if kind == "wgmma" else ())
-    arch = f"sm_{major}{minor}" + ("a" if kind == "wgmma" else "")  # wgmma needs the arch-specific target
+    wgmma = kind != "mma"
+    options = (f"-DNB={NB}", f"-DC={CLUSTER}", f"-DBM={ROWS}") + (("-DWGMMA",) if wgmma else ())
+    arch = f"sm_{major}{minor}" + ("a" if wgmma else "")  # wgmma needs the arch-specific target
     cubin = nvrtc.compile_cuda(src, SOURCE.name, arch, options)
-    return nvrtc.Kernel(cubin, "monarch_cluster_forward", shared_bytes(), non_portable_cluster=True)
+    name = "monarch_cluster_forward" + ("_pipelined" if kind == "pipelined" else "")
+    return nvrtc.Kernel(cubin, name, shared_bytes(kind), non_portable_cluster=True)
 
 
 def launcher(kernel: nvrtc.Kernel):
@@ -152,7 +169,7 @@ def main() -> None:
                     "command": f"PYTHONPATH=$PWD python results/kernels_cluster/experiment.py {kind}", "products": kind,
                     "shape": "n = 4096 (64 blocks of 64), bf16", "cluster_ctas": CLUSTER, "rows_per_tile": ROWS,
                     "threads": THREADS, "registers": kernel.attribute(nvrtc.ATTR_NUM_REGS),
-                    "local_bytes": kernel.attribute(nvrtc.ATTR_LOCAL_SIZE_BYTES), "shared_bytes": shared_bytes(),
+                    "local_bytes": kernel.attribute(nvrtc.ATTR_LOCAL_SIZE_BYTES), "shared_bytes": shared_bytes(kind),
                     "resident_clusters": clusters}}
     out["rel_error"] = {}
     for B in (8192, 1000, 64, 1):
@@ -170,14 +187,16 @@ def main() -> None:
     out["all_to_all"] = all_to_all(timer, clusters)
     print(out["all_to_all"], flush=True)
     x = torch.randn(8192, NB * NB, device=DEV).bfloat16()
+    zr = reference(x, R, L)
     out["breakdown_us"] = {}
     for name, edits in VARIANTS.items():
         variant = build(kind, edits)
         if variant is None:
             continue
         f, _ = launcher(variant)
-        out["breakdown_us"][name] = {"us": timer(lambda: f(x, R, L))[0], "edits": [EDITS[e][0] for e in edits]}
-        print(name, round(out["breakdown_us"][name]["us"], 1), flush=True)
+        err = ((f(x, R, L).float() - zr).norm() / zr.norm()).item()
+        out["breakdown_us"][name] = {"us": timer(lambda: f(x, R, L))[0], "rel_error": err, "edits": [EDITS[e][0] for e in edits]}
+        print(name, round(out["breakdown_us"][name]["us"], 1), f"{err:.2e}", flush=True)
     path = Path(os.environ.get("OUT", Path(__file__).parent)) / f"kernels_cluster_{kind}_h200.json"
     path.write_text(json.dumps(out, indent=1))
     print(json.dumps({k: v for k, v in out.items() if k != "breakdown_us"}, indent=1))
