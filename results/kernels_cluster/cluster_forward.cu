@@ -382,6 +382,19 @@ monarch_cluster_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, 
 #define P_SMEM_BYTES (2 * W_BYTES + 2 * G_BYTES + 3 * X_BYTES)
 static_assert(C * P_SLAB == X_BYTES, "a tile's outputs fill one x buffer");
 
+// Warpgroup wg's two R-stage blocks 2 wg, 2 wg + 1 of the x tile at X, as two groups.
+__device__ __forceinline__ void r_pair_issue(float (&d)[2][32], u32 RS, u32 X, u32 wg) {
+  r_block_issue(d[0], RS, X, 2 * wg);
+  r_block_issue(d[1], RS, X, 2 * wg + 1);
+}
+// Waits for the two blocks in turn (the last groups committed) and pushes each into G; k is the first's index.
+__device__ __forceinline__ void r_pair_push(const float (&d)[2][32], u32 q0, u32 k, u32 G, u32 g, u32 t) {
+  wg_wait<1>();
+  r_block_push(d[0], q0, k, G, g, t);
+  wg_wait<0>();
+  r_block_push(d[1], q0, k + 1, G, g, t);
+}
+
 extern "C" __global__ void __cluster_dims__(C, 1, 1) __launch_bounds__(THREADS, 1)
 monarch_cluster_forward_pipelined(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
                                   bf16* __restrict__ z, int nrows) {
@@ -410,12 +423,8 @@ monarch_cluster_forward_pipelined(const bf16* __restrict__ x, const bf16* __rest
   {  // R stage of tile 0 into G[0]
     float d[2][32];
     wg_fence();
-    r_block_issue(d[0], RS, xbuf(0), 2 * wg);
-    r_block_issue(d[1], RS, xbuf(0), 2 * wg + 1);
-    wg_wait<1>();
-    r_block_push(d[0], q0, rank * KL + 2 * wg, GS, g, t);
-    wg_wait<0>();
-    r_block_push(d[1], q0, rank * KL + 2 * wg + 1, GS, g, t);
+    r_pair_issue(d, RS, xbuf(0), wg);
+    r_pair_push(d, q0, rank * KL + 2 * wg, GS, g, t);
   }
   proxy_fence_cluster();
   cluster_sync();
@@ -433,10 +442,7 @@ monarch_cluster_forward_pipelined(const bf16* __restrict__ x, const bf16* __rest
     float dl[KL][16], dr[2][32];
     wg_fence();
     l_stage_issue(dl, GS + static_cast<u32>(i & 1) * G_BYTES, LS, s0);
-    if (next) {
-      r_block_issue(dr[0], RS, xbuf(i + 1), 2 * wg);
-      r_block_issue(dr[1], RS, xbuf(i + 1), 2 * wg + 1);
-    }
+    if (next) r_pair_issue(dr, RS, xbuf(i + 1), wg);
     if (i > 0) {  // tile i - 1's outputs go out while the products run; then its buffer takes x tile i + 2
       write_out(smem + (xbuf(i - 1) - RS), P_SLAB, z, tile_of(i - 1), nrows, rank);
       __syncthreads();
@@ -445,13 +451,7 @@ monarch_cluster_forward_pipelined(const bf16* __restrict__ x, const bf16* __rest
     cp_async_commit();
     if (next) wg_wait<2>(); else wg_wait<0>();
     push_z_any(dl, b0, s0, xbuf(i), P_SLAB, rank, g, t);  // tile i's outputs into xbuf(i) of their owners
-    if (next) {
-      const u32 G1 = GS + static_cast<u32>((i + 1) & 1) * G_BYTES;
-      wg_wait<1>();
-      r_block_push(dr[0], q0, rank * KL + 2 * wg, G1, g, t);
-      wg_wait<0>();
-      r_block_push(dr[1], q0, rank * KL + 2 * wg + 1, G1, g, t);
-    }
+    if (next) r_pair_push(dr, q0, rank * KL + 2 * wg, GS + static_cast<u32>((i + 1) & 1) * G_BYTES, g, t);
     proxy_fence_cluster();
     cluster_sync();
   }
