@@ -8,8 +8,9 @@ chunked: the three forward kernels run chunk by chunk over the batch (8192 … 5
   for every chunk so they can stay in the 50 MB L2, n = 4096 / 1024 / 16384 at batch 8192; and copies
   of 4 MiB … 1 GiB buffers repeated without a flush (the L2-resident copy rate).
 whole: the one-launch forward for small factors (``_whole_kernel``) against the three kernels and a
-  dense GEMM over its rows per program (16 / 32 / 64, 8 warps), n = 256 and 1024, batch 64 … 8192;
-  ``fused.whole_rows`` is its best choice.
+  dense GEMM over its rows per program (16 / 32 / 64), L blocks per program (all, or 16 of n = 1024's
+  32: two programs a row tile) and warps (8 / 4), n = 256 and 1024, batch 64 … 8192; ``fused.whole_tiles``
+  is its best choice.
 JSON files go to $OUT when set (the device tool's folder), else to results/.
 """
 
@@ -83,14 +84,17 @@ def stage_whole(timer: _Timer) -> dict:
             x = torch.randn(B, n, device=DEV, dtype=torch.bfloat16)
             config = fused.make_config((nb,) * 6 + (1,), 2, fused._bucket(B))
             three = {k: v for k, v in config.items() if k != "whole"}
-            row = {"default_BM": config.get("whole", {}).get("BM"), "dense": timer(lambda: x @ dense)[0],
+            row = {"default": config.get("whole"), "dense": timer(lambda: x @ dense)[0],
                    "three": timer(lambda: fused.fused_apply(x, R, L, config=three))[0]}
             ref = fused.fused_apply(x, R, L, config=three).float()
             for BM in (16, 32, 64):
-                c = {**three, "whole": {"BM": BM, "warps": 8}}
-                y = fused.fused_apply(x, R, L, config=c).float()
-                row[f"whole_BM{BM}"] = timer(lambda: fused.fused_apply(x, R, L, config=c))[0]
-                row[f"err_BM{BM}"] = ((y - ref).norm() / ref.norm()).item()  # against the three kernels
+                for QS in sorted({nb, 16}, reverse=True):
+                    for warps in (8, 4):
+                        c = {**three, "whole": {"BM": BM, "warps": warps, "QS": QS}}
+                        y = fused.fused_apply(x, R, L, config=c).float()
+                        key = f"BM{BM}" + ("" if QS == nb else f"_QS{QS}") + ("" if warps == 8 else f"_w{warps}")
+                        row[f"whole_{key}"] = timer(lambda: fused.fused_apply(x, R, L, config=c))[0]
+                        row[f"err_{key}"] = ((y - ref).norm() / ref.norm()).item()  # against the three kernels
             res[f"n{n}_B{B}"] = row
             print(n, B, {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     return res

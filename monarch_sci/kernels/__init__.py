@@ -82,13 +82,13 @@ def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool =
     l, s, _ = L.shape
     needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
     batch = x.numel() // x.shape[-1]
-    one_launch = False
+    single = False  # the forward runs as one kernel
     if not (needs_grad or adjoint):
-        from .fused import _bucket, one_launch_rows  # Triton is importable (fused_supported)
+        from .fused import _bucket, one_launch  # Triton is importable (fused_supported)
 
         E = 2 if x.dtype.is_complex else 1
-        one_launch = one_launch_rows((*R.shape, *L.shape, E), x.element_size(), _bucket(batch)) is not None
-    return fused_preferred(batch, max(k * p, s * l), needs_grad, one_launch)
+        single = one_launch((*R.shape, *L.shape, E), x.element_size(), _bucket(batch)) is not None
+    return fused_preferred(batch, max(k * p, s * l), needs_grad, single)
 
 
 def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False,

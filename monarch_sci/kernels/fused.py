@@ -48,27 +48,29 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
            "tr": {"T": 128, "warps": 8}}
-    if rows := one_launch_rows(dims, itemsize, batch):
-        cfg["whole"] = {"BM": rows, "warps": 8}
+    if tiles := one_launch(dims, itemsize, batch):
+        cfg["whole"] = tiles
     return cfg
 
 
-def one_launch_rows(dims: tuple, itemsize: int, batch: int) -> int | None:
-    """Rows per program of the one-launch forward for these factors, or None where it does not apply:
+def one_launch(dims: tuple, itemsize: int, batch: int) -> dict | None:
+    """The one-launch forward's tiles for these factors (``whole_tiles``), or None where it does not apply:
     real 2-byte data, blocks 16 or 32 wide, l = q and r = k (the weights fit in shared memory)."""
     k, q, p, l, s, r, E = dims
     if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32}:
-        return whole_rows(k * p, batch)
+        return whole_tiles(k * p, q, batch)
     return None
 
 
-def whole_rows(n: int, batch: int) -> int | None:
-    """Rows per program of the one-launch forward, or None where the three kernels are faster: the
-    best of a sweep on an H200 in bf16 (results/kernels_whole_h200.json). n = 256: always (16 rows up
-    to batch 2048, 32 above); n = 1024: only from batch 4096 (32 rows; 64 from 8192)."""
-    if n >= 1024:
-        return 64 if batch >= 8192 else 32 if batch >= 4096 else None
-    return 32 if batch >= 4096 else 16
+def whole_tiles(n: int, q: int, batch: int) -> dict:
+    """Rows (BM) and L blocks (QS of the q) per program of the one-launch forward: the best of a sweep on
+    an H200 in bf16 (results/kernels_whole_h200.json). n = 256: 16 rows up to batch 2048, 32 above;
+    n = 1024: below batch 4096, 16 rows and half of 32 blocks (two programs a row tile: 8.5 against 9.2 us
+    for the three kernels at batch 64), 32 rows from batch 4096, 64 from 8192."""
+    if n >= 1024 and batch < 4096:
+        return {"BM": 16, "QS": 16 if q == 32 else q, "warps": 8}
+    rows = (64 if batch >= 8192 else 32 if batch >= 4096 else 16) if n >= 1024 else (32 if batch >= 4096 else 16)
+    return {"BM": rows, "QS": q, "warps": 8}
 
 
 def _precision(dtype: torch.dtype) -> str:

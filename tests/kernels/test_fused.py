@@ -103,6 +103,9 @@ for Rs, Ls, batch in (((16, 16, 16), (16, 16, 16), 64), ((32, 16, 32), (16, 32, 
     config = make_config((*Rs, *Ls, 1), 2, batch)
     assert "whole" in config
     check(Rs, Ls, torch.float16, (37,), False, config=config, device="cpu")
+config = make_config((16, 32, 16, 32, 16, 16, 1), 2, 64)
+config = {**config, "whole": {**config["whole"], "QS": 16}}  # two programs along the 32 L blocks
+check((16, 32, 16), (32, 16, 16), torch.float16, (37,), False, config=config, device="cpu")
 print("ok")
 """
 
@@ -125,7 +128,9 @@ def test_one_launch_forward_only_for_small_square_two_byte_factors():
     assert not whole((16, 16, 16, 16, 16, 16, 2))  # complex pairs
     assert not whole((64, 64, 64, 64, 64, 64, 1))  # 1 MiB of weights
     assert not whole((8, 32, 32, 32, 32, 8, 1)) and not whole((16, 16, 16, 8, 16, 32, 1))  # 8-wide; l != q
-    assert not whole((32, 32, 32, 32, 32, 32, 1), batch=1024)  # n = 1024, small batch: three kernels are faster
+    small = make_config((32, 32, 32, 32, 32, 32, 1), 2, 64)["whole"]  # n = 1024, small batch: 2 programs a row tile
+    assert (small["BM"], small["QS"]) == (16, 16)
+    assert make_config((32, 32, 32, 32, 32, 32, 1), 2, 8192)["whole"]["QS"] == 32
 
 
 @pytest.mark.gpu
