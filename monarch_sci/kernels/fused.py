@@ -67,10 +67,11 @@ def whole_tiles(n: int, q: int, batch: int) -> dict:
     an H200 in bf16 (results/kernels_whole_h200.json). n = 256: 16 rows up to batch 2048, 32 above;
     n = 1024: below batch 4096, 16 rows and half of 32 blocks (two programs a row tile: 8.5 against 9.2 us
     for the three kernels at batch 64), 32 rows from batch 4096, 64 from 8192."""
-    if n >= 1024 and batch < 4096:
-        return {"BM": 16, "QS": 16 if q == 32 else q, "warps": 8}
-    rows = (64 if batch >= 8192 else 32 if batch >= 4096 else 16) if n >= 1024 else (32 if batch >= 4096 else 16)
-    return {"BM": rows, "QS": q, "warps": 8}
+    if n < 1024:
+        return {"BM": 32 if batch >= 4096 else 16, "QS": q, "warps": 8}
+    if batch < 4096:
+        return {"BM": 16, "QS": 16, "warps": 8}  # q is 16 or 32 here
+    return {"BM": 64 if batch >= 8192 else 32, "QS": q, "warps": 8}
 
 
 def _precision(dtype: torch.dtype) -> str:
