@@ -115,8 +115,8 @@ def launcher(kernel: nvrtc.Kernel):
 
 
 ALL_TO_ALL = r"""
-// Every CTA of a 16-CTA cluster pushes `bytes` bytes a round to the others (16-byte stores, 4 KiB runs per
-// destination, the CTA's own share to itself), with a cluster barrier after each round when `sync` is set.
+// Every CTA of a 16-CTA cluster stores 64 KiB a round, 4 KiB to each CTA of the cluster (with `remote` 0, all
+// to itself), in 16-byte stores; a cluster barrier after each round when `sync` is set.
 extern "C" __global__ void __cluster_dims__(16, 1, 1) __launch_bounds__(256, 1) all_to_all(int rounds, int sync, int remote) {
   extern __shared__ __align__(128) unsigned char smem[];
   unsigned rank, base = static_cast<unsigned>(__cvta_generic_to_shared(smem));
@@ -150,6 +150,10 @@ def all_to_all(timer: _Timer, clusters: int, rounds: int = 64) -> dict:
     return out
 
 
+def rel_error(z: torch.Tensor, ref: torch.Tensor) -> float:
+    return ((z.float() - ref).norm() / ref.norm()).item()
+
+
 def reference(x, R, L):
     """z[b, s*64 + l] = sum_k L[l, s, k] bf16(sum_p R[k, l, p] x[b, k*64 + p]) in float32."""
     B = x.shape[0]
@@ -175,8 +179,7 @@ def main() -> None:
     for B in (8192, 1000, 64, 1):
         x = torch.randn(B, NB * NB, device=DEV).bfloat16()
         zr = reference(x, R, L)
-        rel = lambda z: ((z.float() - zr).norm() / zr.norm()).item()  # noqa: E731
-        out["rel_error"][str(B)] = {"cluster": rel(forward(x, R, L)), "triton": rel(fused_apply(x, R, L))}
+        out["rel_error"][str(B)] = {"cluster": rel_error(forward(x, R, L), zr), "triton": rel_error(fused_apply(x, R, L), zr)}
     timer = _Timer(DEV, warmup_ms=50, repeat=50)
     out["us"] = {}
     W = torch.randn(NB * NB, NB * NB, device=DEV).bfloat16()
@@ -194,7 +197,7 @@ def main() -> None:
         if variant is None:
             continue
         f, _ = launcher(variant)
-        err = ((f(x, R, L).float() - zr).norm() / zr.norm()).item()
+        err = rel_error(f(x, R, L), zr)
         out["breakdown_us"][name] = {"us": timer(lambda: f(x, R, L))[0], "rel_error": err, "edits": [EDITS[e][0] for e in edits]}
         print(name, round(out["breakdown_us"][name]["us"], 1), f"{err:.2e}", flush=True)
     path = Path(os.environ.get("OUT", Path(__file__).parent)) / f"kernels_cluster_{kind}_h200.json"
