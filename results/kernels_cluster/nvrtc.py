@@ -60,9 +60,8 @@ def _check(code: int, what: str) -> None:
         raise CudaError(f"{what}: CUDA error {code} ({(msg.value or b'?').decode()})")
 
 
-def compile_cuda(source: str, name: str, arch: str, options: tuple[str, ...] = (), output: str = "CUBIN") -> bytes:
-    """Compile CUDA C++ ``source`` with NVRTC: ``output`` "CUBIN" for a real ``arch`` (e.g. "sm_90"),
-    "PTX" for a virtual one ("compute_90", to inspect the code). Raises CudaError with the log."""
+def compile_cuda(source: str, name: str, arch: str, options: tuple[str, ...] = ()) -> bytes:
+    """CUBIN for the real ``arch`` (e.g. "sm_90") from CUDA C++ ``source``; raises CudaError with NVRTC's log."""
     lib = _nvrtc()
     prog = ctypes.c_void_p()
     _check_nvrtc(lib.nvrtcCreateProgram(ctypes.byref(prog), source.encode(), name.encode(), 0, None, None),
@@ -76,9 +75,9 @@ def compile_cuda(source: str, name: str, arch: str, options: tuple[str, ...] = (
         lib.nvrtcGetProgramLog(prog, log)
         if code != 0:
             raise CudaError(f"NVRTC could not compile {name}:\n{log.value.decode(errors='replace')}")
-        getattr(lib, f"nvrtcGet{output}Size")(prog, ctypes.byref(size))
+        lib.nvrtcGetCUBINSize(prog, ctypes.byref(size))
         out = ctypes.create_string_buffer(size.value)
-        _check_nvrtc(getattr(lib, f"nvrtcGet{output}")(prog, out), f"nvrtcGet{output}")
+        _check_nvrtc(lib.nvrtcGetCUBIN(prog, out), "nvrtcGetCUBIN")
         return out.raw
     finally:
         lib.nvrtcDestroyProgram(ctypes.byref(prog))
