@@ -7,14 +7,16 @@ repository root. Times are medians of CUDA-graph replays after an L2 flush (``be
 chunked: the three forward kernels run chunk by chunk over the batch (8192 … 512 rows), U and Zt reused
   for every chunk so they can stay in the 50 MB L2, n = 4096 / 1024 / 16384 at batch 8192; and copies
   of 4 MiB … 1 GiB buffers repeated without a flush (the L2-resident copy rate).
-whole: the one-launch forward for small factors (``_whole_kernel``) against the three kernels and a
-  dense GEMM over its rows per program (16 / 32 / 64), L blocks per program (all, or 16 of n = 1024's
-  32: two programs a row tile) and warps (8 / 4), n = 256 and 1024, batch 64 … 8192; ``fused.whole_tiles``
-  is its best choice.
+whole: the one-launch forward for small factors (``_whole_kernel``) against the three kernels, a dense GEMM
+  and a copy, over its rows per program (16 / 32), L blocks per program (all, or 16 of n = 1024's 32: two
+  programs a row tile), warps (4 / 8), programs (1 / 2 / 4 an SM, each running over several row tiles) and
+  prefetch of the next tile (off / on), n = 256 and 1024, batch 64 ... 32768, with each variant's
+  registers, spills and shared memory; ``fused.whole_tiles`` is its best choice.
 JSON files go to $OUT when set (the device tool's folder), else to results/.
 """
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -22,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+import triton
 
 from monarch_sci.bench.suite import _Timer
 from monarch_sci.kernels import _triton as tk
@@ -76,27 +79,37 @@ def stage_chunked(timer: _Timer) -> dict:
 
 def stage_whole(timer: _Timer) -> dict:
     res = {}
-    for nb in (16, 32):
+    sms = torch.cuda.get_device_properties(DEV).multi_processor_count
+    for nb, batches in ((16, (64, 1024, 8192, 32768)), (32, (64, 1024, 4096, 8192, 32768))):
         n = nb * nb
         R, L = factors(nb, nb)
         dense = torch.randn(n, n, device=DEV, dtype=torch.bfloat16)
-        for B in (64, 256, 1024, 4096, 8192):
+        for B in batches:
             x = torch.randn(B, n, device=DEV, dtype=torch.bfloat16)
-            config = fused.make_config((nb,) * 6 + (1,), 2, fused._bucket(B))
+            config = fused.make_config((nb,) * 6 + (1,), 2, fused._bucket(B), sms)
             three = {k: v for k, v in config.items() if k != "whole"}
             row = {"default": config.get("whole"), "dense": timer(lambda: x @ dense)[0],
+                   "copy": timer(lambda: torch.empty_like(x).copy_(x))[0],
                    "three": timer(lambda: fused.fused_apply(x, R, L, config=three))[0]}
             ref = fused.fused_apply(x, R, L, config=three).float()
-            for BM in (16, 32, 64):
-                for QS in sorted({nb, 16}, reverse=True):
-                    for warps in (8, 4):
-                        c = {**three, "whole": {"BM": BM, "warps": warps, "QS": QS}}
-                        y = fused.fused_apply(x, R, L, config=c).float()
-                        key = f"BM{BM}" + ("" if QS == nb else f"_QS{QS}") + ("" if warps == 8 else f"_w{warps}")
-                        row[f"whole_{key}"] = timer(lambda: fused.fused_apply(x, R, L, config=c))[0]
-                        row[f"err_{key}"] = ((y - ref).norm() / ref.norm()).item()  # against the three kernels
+            for BM, QS, warps, per_sm, prefetch in itertools.product((16, 32), sorted({nb, 16}), (4, 8), (1, 2, 4),
+                                                                     (False, True)):
+                c = {**three, "whole": {"BM": BM, "QS": QS, "warps": warps, "programs": per_sm * sms,
+                                        "prefetch": prefetch}}
+                key = f"BM{BM}_QS{QS}_w{warps}_{per_sm}perSM" + ("_prefetch" if prefetch else "")
+                try:
+                    y = fused.fused_apply(x, R, L, config=c).float()
+                except triton.runtime.errors.OutOfResources:  # 32 rows of n = 1024 with all blocks
+                    continue
+                kernel = tk._whole_kernel[(1, nb // QS)](x, R, L, torch.empty_like(x), B, nb, nb, nb, nb, BM, QS,
+                                                         prefetch, "tf32", num_warps=warps)  # its compiler report
+                row[key] = {"us": timer(lambda: fused.fused_apply(x, R, L, config=c))[0],
+                            "err": ((y - ref).norm() / ref.norm()).item(),  # against the three kernels
+                            "regs": kernel.n_regs, "spills": kernel.n_spills, "smem_KiB": kernel.metadata.shared >> 10}
+            best = min((v["us"], k) for k, v in row.items() if isinstance(v, dict) and "us" in v)
+            row["best"] = best
             res[f"n{n}_B{B}"] = row
-            print(n, B, {k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+            print(n, B, {k: round(v, 2) for k, v in row.items() if isinstance(v, float)}, "best", best, flush=True)
     return res
 
 

@@ -148,31 +148,50 @@ def _transpose_kernel(src_ptr, dst_ptr, rows, cols, ld_src, ld_dst, TR: tl.const
 
 
 @triton.jit
+def _row_tile(x_ptr, t, nrows, K_: tl.constexpr, P_: tl.constexpr, BM: tl.constexpr):
+    """x rows [t*BM, t*BM + BM) as (K_, BM, P_): block kk of row b at [kk, b - t*BM, :]; zeros past nrows."""
+    rows = t * BM + tl.arange(0, BM)
+    kk = tl.arange(0, K_)
+    pp = tl.arange(0, P_)
+    return tl.load(x_ptr + rows[None, :, None].to(tl.int64) * (K_ * P_) + kk[:, None, None] * P_ + pp[None, None, :],
+                   mask=rows[None, :, None] < nrows, other=0.0)
+
+
+@triton.jit
 def _whole_kernel(x_ptr, r_ptr, l_ptr, z_ptr, nrows, K_: tl.constexpr, Q_: tl.constexpr, P_: tl.constexpr,
-                  S_: tl.constexpr, BM: tl.constexpr, QS: tl.constexpr, PREC: tl.constexpr):
-    """z[b, ss*Q_ + qq] = sum_kk L[qq, ss, kk] sum_pp R[kk, qq, pp] x[b, kk*P_ + pp] for rows [b0, b0+BM) and the
-    QS blocks qq in [q0, q0 + QS) (program axis 1: the R stage's outputs qq feed only the L block qq)."""
-    rows = tl.program_id(0) * BM + tl.arange(0, BM)
-    rmask = rows < nrows
+                  S_: tl.constexpr, BM: tl.constexpr, QS: tl.constexpr, PREFETCH: tl.constexpr, PREC: tl.constexpr):
+    """z[b, ss*Q_ + qq] = sum_kk L[qq, ss, kk] sum_pp R[kk, qq, pp] x[b, kk*P_ + pp] for the QS blocks qq in
+    [q0, q0 + QS) (program axis 1: the R stage's outputs qq feed only the L block qq). Persistent along axis 0:
+    program i loads its R columns and L blocks once (the compiler keeps them in shared memory) and runs over
+    the row tiles i, i + programs, ...; PREFETCH issues the next tile's loads before this tile's products."""
     kk = tl.arange(0, K_)
     pp = tl.arange(0, P_)
     qq = tl.program_id(1) * QS + tl.arange(0, QS)
     ss = tl.arange(0, S_)
-    x3 = tl.load(x_ptr + rows[None, :, None].to(tl.int64) * (K_ * P_) + kk[:, None, None] * P_ + pp[None, None, :],
-                 mask=rmask[None, :, None], other=0.0)  # (K_, BM, P_)
+    nprog = tl.num_programs(0)
     rt3 = tl.load(r_ptr + kk[:, None, None] * (Q_ * P_) + qq[None, None, :] * P_ + pp[None, :, None])  # R^T blocks
-    u3 = tl.dot(x3, rt3, input_precision=PREC)  # (K_, BM, QS)
-    v3 = tl.permute(u3.to(x_ptr.dtype.element_ty), (2, 1, 0))  # (QS, BM, K_): the middle permutation
     lt3 = tl.load(l_ptr + qq[:, None, None] * (S_ * K_) + ss[None, None, :] * K_ + kk[None, :, None])  # L^T blocks
-    w3 = tl.dot(v3, lt3, input_precision=PREC)  # (QS, BM, S_)
-    z3 = tl.permute(w3, (1, 2, 0))  # (BM, S_, QS): the output permutation
-    if QS == Q_:  # whole rows: one contiguous store each (a 3-D store is ~10 % slower at n = 256)
-        cols = tl.arange(0, S_ * Q_)
-        tl.store(z_ptr + rows[:, None].to(tl.int64) * (S_ * Q_) + cols[None, :],
-                 tl.reshape(z3, (BM, S_ * Q_)).to(z_ptr.dtype.element_ty), mask=rmask[:, None])
-    else:
-        tl.store(z_ptr + rows[:, None, None].to(tl.int64) * (S_ * Q_) + ss[None, :, None] * Q_ + qq[None, None, :],
-                 z3.to(z_ptr.dtype.element_ty), mask=rmask[:, None, None])
+    if PREFETCH:
+        x_next = _row_tile(x_ptr, tl.program_id(0), nrows, K_, P_, BM)
+    for t in range(tl.program_id(0), tl.cdiv(nrows, BM), nprog):
+        if PREFETCH:
+            x3 = x_next
+            x_next = _row_tile(x_ptr, t + nprog, nrows, K_, P_, BM)
+        else:
+            x3 = _row_tile(x_ptr, t, nrows, K_, P_, BM)
+        u3 = tl.dot(x3, rt3, input_precision=PREC)  # (K_, BM, QS)
+        v3 = tl.permute(u3.to(x_ptr.dtype.element_ty), (2, 1, 0))  # (QS, BM, K_): the middle permutation
+        w3 = tl.dot(v3, lt3, input_precision=PREC)  # (QS, BM, S_)
+        z3 = tl.permute(w3, (1, 2, 0))  # (BM, S_, QS): the output permutation
+        rows = t * BM + tl.arange(0, BM)
+        rmask = rows < nrows
+        if QS == Q_:  # whole rows: one contiguous store each (a 3-D store is ~10 % slower at n = 256)
+            cols = tl.arange(0, S_ * Q_)
+            tl.store(z_ptr + rows[:, None].to(tl.int64) * (S_ * Q_) + cols[None, :],
+                     tl.reshape(z3, (BM, S_ * Q_)).to(z_ptr.dtype.element_ty), mask=rmask[:, None])
+        else:
+            tl.store(z_ptr + rows[:, None, None].to(tl.int64) * (S_ * Q_) + ss[None, :, None] * Q_ + qq[None, None, :],
+                     z3.to(z_ptr.dtype.element_ty), mask=rmask[:, None, None])
 
 
 # --- launchers: shapes are (k, q, p, l, s, r, E); x-like arrays are 2-D real (B, width) -----------
@@ -239,12 +258,12 @@ def stage2t_adj(gt: torch.Tensor, W: torch.Tensor, dims, cfg, prec: str) -> torc
 
 
 def whole(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, dims, cfg, prec: str) -> torch.Tensor:
-    """z (B, s*l) = M x in one launch, for the factors ``make_config`` gives a "whole" entry: programs over
-    tiles of BM rows x groups of QS of the l blocks."""
+    """z (B, s*l) = M x in one launch, for the factors ``make_config`` gives a "whole" entry: at most
+    "programs" programs along the tiles of BM rows, each running over several, x groups of QS of the l blocks."""
     k, q, p, l, s, r, E = dims
     B = x.shape[0]
     z = torch.empty(B, s * l, dtype=x.dtype, device=x.device)
     c = cfg["whole"]
-    _whole_kernel[(_cdiv(B, c["BM"]), q // c["QS"])](x, R, L, z, B, k, q, p, s, c["BM"], c["QS"], prec,
-                                                     num_warps=c["warps"])
+    grid = (min(_cdiv(B, c["BM"]), c["programs"]), q // c["QS"])
+    _whole_kernel[grid](x, R, L, z, B, k, q, p, s, c["BM"], c["QS"], c["prefetch"], prec, num_warps=c["warps"])
     return z

@@ -48,30 +48,30 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
            "tr": {"T": 128, "warps": 8}}
-    if tiles := one_launch(dims, itemsize, batch):
+    if tiles := one_launch(dims, itemsize, batch, sms):
         cfg["whole"] = tiles
     return cfg
 
 
-def one_launch(dims: tuple, itemsize: int, batch: int) -> dict | None:
+def one_launch(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict | None:
     """The one-launch forward's tiles for these factors (``whole_tiles``), or None where it does not apply:
     real 2-byte data, blocks 16 or 32 wide, l = q and r = k (the weights fit in shared memory)."""
     k, q, p, l, s, r, E = dims
     if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32}:
-        return whole_tiles(k * p, q, batch)
+        return whole_tiles(k * p, q, batch, sms)
     return None
 
 
-def whole_tiles(n: int, q: int, batch: int) -> dict:
-    """Rows (BM) and L blocks (QS of the q) per program of the one-launch forward: the best of a sweep on
-    an H200 in bf16 (results/kernels_whole_h200.json). n = 256: 16 rows up to batch 2048, 32 above;
-    n = 1024: below batch 4096, 16 rows and half of 32 blocks (two programs a row tile: 8.5 against 9.2 us
-    for the three kernels at batch 64), 32 rows from batch 4096, 64 from 8192."""
-    if n < 1024:
-        return {"BM": 32 if batch >= 4096 else 16, "QS": q, "warps": 8}
-    if batch < 4096:
-        return {"BM": 16, "QS": 16, "warps": 8}  # q is 16 or 32 here
-    return {"BM": 64 if batch >= 8192 else 32, "QS": q, "warps": 8}
+def whole_tiles(n: int, q: int, batch: int, sms: int = 132) -> dict:
+    """Rows (BM) and L blocks (QS of the q) per program of the one-launch forward, programs along the rows
+    (each runs over several row tiles), warps, and whether the next tile's loads go out before this
+    tile's products: the best of a sweep on an H200 in bf16 (results/kernels_whole_h200.json). n <= 512,
+    and n = 1024 below batch 4096 with half of its 32 blocks (two programs a row tile): two programs an
+    SM, prefetching. n = 1024 from batch 4096: one program an SM (the 128 KiB of weights fill its shared
+    memory) with all blocks and 4 warps."""
+    if n < 1024 or batch < 4096:
+        return {"BM": 16, "QS": min(q, 16), "warps": 8, "programs": 2 * sms, "prefetch": True}
+    return {"BM": 16, "QS": q, "warps": 4, "programs": sms, "prefetch": False}
 
 
 def _precision(dtype: torch.dtype) -> str:

@@ -86,10 +86,12 @@ def test_matches_reference(shapes, dtype, adjoint, monkeypatch):
 
 @pytest.mark.gpu
 @needs_cuda
-@pytest.mark.parametrize("batch", [(1,), (3, 50), (2500,)], ids=["1", "3x50", "2500"])
-def test_batches(batch, monkeypatch):
+@pytest.mark.parametrize("batch", [(1,), (3, 50), (2500,), (9001,)], ids=["1", "3x50", "2500", "9001"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=["f32", "bf16"])
+def test_batches(batch, dtype, monkeypatch):
+    """bf16 takes the one-launch forward, whose programs each run over several row tiles at batch 9001."""
     monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
-    check((32, 32, 32), (32, 32, 32), torch.float32, batch, False)
+    check((32, 32, 32), (32, 32, 32), dtype, batch, False)
 
 
 INTERPRETED = """
@@ -98,22 +100,42 @@ from tests.kernels.test_fused import check
 shapes = [((6, 10, 7), (12, 9, 5)), ((4, 24, 16), (8, 20, 12)), ((2, 72, 40), (2, 40, 72))]
 for (Rs, Ls), dtype, adjoint in itertools.product(shapes, (torch.float32, torch.complex64), (False, True)):
     check(Rs, Ls, dtype, (37,), adjoint, device="cpu")
-from monarch_sci.kernels.fused import make_config
-for Rs, Ls, batch in (((16, 16, 16), (16, 16, 16), 64), ((32, 16, 32), (16, 32, 32), 4096)):  # the one-launch forward
-    config = make_config((*Rs, *Ls, 1), 2, batch)
-    assert "whole" in config
-    check(Rs, Ls, torch.float16, (37,), False, config=config, device="cpu")
-config = make_config((16, 32, 16, 32, 16, 16, 1), 2, 64)
-config = {**config, "whole": {**config["whole"], "QS": 16}}  # two programs along the 32 L blocks
-check((16, 32, 16), (32, 16, 16), torch.float16, (37,), False, config=config, device="cpu")
 print("ok")
 """
+
+INTERPRETED_ONE_LAUNCH = """
+import itertools, torch
+from tests.kernels.test_fused import check
+from monarch_sci.kernels.fused import make_config
+cases = (((16, 16, 16), (16, 16, 16), 64), ((32, 16, 32), (16, 32, 32), 4096),
+         ((16, 32, 16), (32, 16, 16), 64))  # the last: two programs along the 32 L blocks
+for (Rs, Ls, batch), prefetch in itertools.product(cases, (False, True)):
+    config = make_config((*Rs, *Ls, 1), 2, batch)
+    config = {**config, "whole": {**config["whole"], "programs": 2, "prefetch": prefetch}}  # 3 row tiles on 2
+    check(Rs, Ls, torch.float16, (37,), False, config=config, device="cpu")
+print("ok")
+"""
+
+
+def _triton_version() -> tuple:
+    from importlib.metadata import version
+
+    return tuple(int(part) for part in version("triton").split(".")[:2])
 
 
 @needs_triton
 def test_kernels_match_reference_in_the_triton_interpreter():
     """The kernels' index arithmetic (permutations, masks, tiles, complex pairs) without a GPU."""
     run_interpreted(INTERPRETED)
+
+
+@needs_triton
+def test_one_launch_forward_matches_reference_in_the_triton_interpreter():
+    """The one-launch forward with programs running over several row tiles, prefetching or not."""
+    if _triton_version() < (3, 9):
+        pytest.skip("Triton's interpreter before 3.9 cannot run loops with run-time bounds under NumPy 2.4 "
+                    "(it converts the bound, a 1-element array, with int())")
+    run_interpreted(INTERPRETED_ONE_LAUNCH)
 
 
 def test_one_launch_forward_only_for_small_square_two_byte_factors():
@@ -130,7 +152,8 @@ def test_one_launch_forward_only_for_small_square_two_byte_factors():
     assert not whole((8, 32, 32, 32, 32, 8, 1)) and not whole((16, 16, 16, 8, 16, 32, 1))  # 8-wide; l != q
     small = make_config((32, 32, 32, 32, 32, 32, 1), 2, 64)["whole"]  # n = 1024, small batch: 2 programs a row tile
     assert (small["BM"], small["QS"]) == (16, 16)
-    assert make_config((32, 32, 32, 32, 32, 32, 1), 2, 8192)["whole"]["QS"] == 32
+    large = make_config((32, 32, 32, 32, 32, 32, 1), 2, 8192, sms=100)["whole"]  # weights fill shared memory
+    assert (large["QS"], large["programs"]) == (32, 100)
 
 
 @pytest.mark.gpu
