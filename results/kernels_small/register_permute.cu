@@ -1,0 +1,179 @@
+// One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 factors with 32 blocks of 32
+// (n = 1024), the middle permutation done in registers. An experiment (results/kernels_notes.md), compiled
+// at run time by NVRTC (experiment.py, through ../kernels_cluster/nvrtc.py).
+//
+// Conventions of the package's Triton kernel: u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p] (rounded to bf16),
+// z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 4 warps per SM holds R and L in shared memory for
+// the whole launch (128 KiB) and runs over tiles of 16 rows; the next tile's x is in flight (cp.async,
+// double-buffered) while this one computes. Warp w owns the outputs q in [8w, 8w + 8) of every R block:
+//  1. R stage: per block k, two mma.sync m16n8k16 whose A fragments are one 16-byte shared load a row
+//     (the contraction order inside a block is permuted so that lane a's k values are x[.., 8a .. 8a+7];
+//     R's fragments are then 16 contiguous bytes of its row q, so R stays in its own layout).
+//  2. Middle permutation: the R blocks are visited in the order k = 8 (j % 4) + j / 4, so that a 4 x 4 word
+//     transpose within each quad (shuffles) and a 2 x 2 bf16 transpose (byte_perm) leave lane a the pairs
+//     u[row][8a + 2p, +1][q] for every q: the L stage's A fragments, whose B fragments are then again 16
+//     contiguous bytes of a row, L[q][s][8a .. 8a + 7]. No weight is stored permuted.
+//  3. L stage: per q, 8 mma.sync; the outputs of the warp's 8 q's for one (row, s) are 16 contiguous bytes
+//     of z. They go to a z tile in shared memory, which all warps then store as whole rows (16-byte
+//     stores straight from the fragments fill only half of each 32-byte sector: the L2 became the limit).
+// Shared-memory reads are 16 bytes a lane over 512 contiguous bytes (R, L) or two 64-byte runs on
+// different banks (x rows padded to 2112 bytes): free of bank conflicts. The weights and the first tile
+// arrive by cp.async too.
+
+typedef unsigned int u32;
+typedef unsigned short bf16;
+
+#define NB 32
+#define N (NB * NB)
+#define BM 16
+#define THREADS 128
+#define XROW (N * 2 + 64)            // bytes of one x row in shared memory, padded
+#define W_BYTES (NB * NB * NB * 2)   // one factor: 64 KiB
+#define X_BYTES (BM * XROW)
+#define Z_BYTES (BM * N * 2)        // one tile of z, 16-byte chunks swizzled (zswz)
+#define SMEM_BYTES (2 * W_BYTES + 2 * X_BYTES + Z_BYTES)
+
+__device__ __forceinline__ void cp_async16(u32 dst, const void* src, u32 src_bytes) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int K>
+__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(K) : "memory"); }
+
+__device__ __forceinline__ void mma(float (&d)[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+               "{%0,%1,%2,%3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ u32 pack(float lo, float hi) {  // two bf16, lo at the lower address
+  u32 r;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
+  return r;
+}
+
+// Byte offset of 16-byte chunk c of z-tile row r: conflict-free both for the L stage's fragment writes (lanes
+// (g, a) at chunks (8 nt + 2a + e) * 4 + w of rows g, g + 8) and for the row-contiguous copy-out.
+__device__ __forceinline__ u32 zswz(u32 r, u32 c) { return r * (N * 2u) + ((c ^ (((c >> 3) + 4u * r) & 7u)) << 4); }
+
+// Transposes a quad's 4 x 4 words: lane t gets word t of lanes 0..3, in that order.
+__device__ __forceinline__ void quad_transpose(u32& w0, u32& w1, u32& w2, u32& w3, u32 t) {
+  u32 r = __shfl_xor_sync(0xffffffffu, (t & 1u) ? w0 : w1, 1);
+  if (t & 1u) w0 = r; else w1 = r;
+  r = __shfl_xor_sync(0xffffffffu, (t & 1u) ? w2 : w3, 1);
+  if (t & 1u) w2 = r; else w3 = r;
+  r = __shfl_xor_sync(0xffffffffu, (t & 2u) ? w0 : w2, 2);
+  if (t & 2u) w0 = r; else w2 = r;
+  r = __shfl_xor_sync(0xffffffffu, (t & 2u) ? w1 : w3, 2);
+  if (t & 2u) w1 = r; else w3 = r;
+}
+
+extern "C" __global__ void __launch_bounds__(THREADS, 1)
+monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
+                      bf16* __restrict__ z, int nrows) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  unsigned char* const RS = smem;
+  unsigned char* const LS = smem + W_BYTES;
+  unsigned char* const XS = smem + 2 * W_BYTES;
+  unsigned char* const ZS = XS + 2 * X_BYTES;
+  const u32 rs = static_cast<u32>(__cvta_generic_to_shared(RS)), ls = rs + W_BYTES, xs = rs + 2 * W_BYTES;
+  const u32 tid = threadIdx.x, lane = tid & 31u, w = tid >> 5, g = lane >> 2, a = lane & 3u;
+  const int ntiles = (nrows + BM - 1) / BM;
+
+  auto load_x = [&](int tile, u32 buf) {  // rows past nrows are zero-filled
+    for (u32 i = tid; i < BM * (N / 8); i += THREADS) {
+      const u32 r = i / (N / 8), ch = i % (N / 8);
+      const int row = tile * BM + static_cast<int>(r);
+      const bool ok = row < nrows;
+      cp_async16(xs + buf * X_BYTES + r * XROW + ch * 16u, x + static_cast<size_t>(ok ? row : 0) * N + ch * 8u,
+                 ok ? 16u : 0u);
+    }
+  };
+  int tile = blockIdx.x;
+  if (tile < ntiles) load_x(tile, 0);
+
+  // R and L as they are: 256 KiB of cp.async in flight with the first tile's x (one commit group)
+  for (u32 i = tid; i < W_BYTES / 16; i += THREADS) {
+    cp_async16(rs + i * 16u, reinterpret_cast<const uint4*>(R) + i, 16u);
+    cp_async16(ls + i * 16u, reinterpret_cast<const uint4*>(L) + i, 16u);
+  }
+  cp_async_commit();
+
+  for (u32 it = 0; tile < ntiles; tile += gridDim.x, ++it) {
+    const int next = tile + static_cast<int>(gridDim.x);
+    if (next < ntiles) load_x(next, (it + 1u) & 1u);
+    cp_async_commit();
+    cp_async_wait<1>();
+    __syncthreads();  // this tile's x (and, the first time, the weights) visible to all warps
+    const unsigned char* X = XS + (it & 1u) * X_BYTES;
+
+    // 1. R stage: lo[j] / hi[j] = u[row g / g + 8][k][8w + 2a, +1] in bf16 for the block k = 8 (j % 4) + j / 4
+    u32 lo[NB], hi[NB];
+#pragma unroll
+    for (int j = 0; j < NB; ++j) {
+      const int k = 8 * (j & 3) + (j >> 2);
+      const uint4 xg = *reinterpret_cast<const uint4*>(X + g * XROW + k * 64 + a * 16);
+      const uint4 xh = *reinterpret_cast<const uint4*>(X + (g + 8) * XROW + k * 64 + a * 16);
+      const uint4 r = *reinterpret_cast<const uint4*>(RS + (k * NB + 8 * w + g) * 64 + a * 16);
+      float d[4] = {0.f, 0.f, 0.f, 0.f};
+      mma(d, xg.x, xh.x, xg.y, xh.y, r.x, r.y);
+      mma(d, xg.z, xh.z, xg.w, xh.w, r.z, r.w);
+      lo[j] = pack(d[0], d[1]);
+      hi[j] = pack(d[2], d[3]);
+    }
+    // 2. middle permutation: after the quad transposes word 4c + m holds u[8a + c][8w + 2m, +1]
+#pragma unroll
+    for (int c = 0; c < NB / 4; ++c) {
+      quad_transpose(lo[4 * c], lo[4 * c + 1], lo[4 * c + 2], lo[4 * c + 3], a);
+      quad_transpose(hi[4 * c], hi[4 * c + 1], hi[4 * c + 2], hi[4 * c + 3], a);
+    }
+    // 3. L stage, two q at a time (2m, 2m + 1): A words (k = 8a + 2p, +1) for p = 0..3, so that lane a's
+    //    B fragments are L[q][s][8a .. 8a + 7], 16 contiguous bytes, like x and R in the R stage
+    u32 out[4][2][2][4];  // [n-tile][s parity][row half][m]: z[row][(8nt + 2a + e) * 32 + 8w + 2m, +1]
+#pragma unroll
+    for (int m = 0; m < 4; ++m) {
+#pragma unroll
+      for (int odd = 0; odd < 2; ++odd) {
+        const u32 sel = odd ? 0x7632u : 0x5410u;
+        u32 A[2][4];  // [k-step][fragment word]
+#pragma unroll
+        for (int s = 0; s < 2; ++s) {
+          A[s][0] = __byte_perm(lo[16 * s + m], lo[16 * s + 4 + m], sel);
+          A[s][1] = __byte_perm(hi[16 * s + m], hi[16 * s + 4 + m], sel);
+          A[s][2] = __byte_perm(lo[16 * s + 8 + m], lo[16 * s + 12 + m], sel);
+          A[s][3] = __byte_perm(hi[16 * s + 8 + m], hi[16 * s + 12 + m], sel);
+        }
+        const u32 q = 8 * w + 2 * m + odd;
+#pragma unroll
+        for (int nt = 0; nt < 4; ++nt) {
+          const uint4 b = *reinterpret_cast<const uint4*>(LS + (q * NB + 8 * nt + g) * 64 + a * 16);
+          float d[4] = {0.f, 0.f, 0.f, 0.f};
+          mma(d, A[0][0], A[0][1], A[0][2], A[0][3], b.x, b.y);
+          mma(d, A[1][0], A[1][1], A[1][2], A[1][3], b.z, b.w);
+#pragma unroll
+          for (int i = 0; i < 4; ++i) {  // i = 2h + e
+            if (odd) out[nt][i & 1][i >> 1][m] = pack(__uint_as_float(out[nt][i & 1][i >> 1][m]), d[i]);
+            else out[nt][i & 1][i >> 1][m] = __float_as_uint(d[i]);
+          }
+        }
+      }
+    }
+#pragma unroll
+    for (int h = 0; h < 2; ++h)
+#pragma unroll
+      for (int nt = 0; nt < 4; ++nt)
+#pragma unroll
+        for (int e = 0; e < 2; ++e)
+          *reinterpret_cast<uint4*>(ZS + zswz(g + 8 * h, (8 * nt + 2 * a + e) * 4 + w)) =
+              make_uint4(out[nt][e][h][0], out[nt][e][h][1], out[nt][e][h][2], out[nt][e][h][3]);
+    __syncthreads();
+    for (u32 i = tid; i < BM * (N / 8); i += THREADS) {  // whole rows: 512 contiguous bytes a warp
+      const u32 r = i / (N / 8), c = i % (N / 8);
+      const int row = tile * BM + static_cast<int>(r);
+      if (row < nrows)
+        *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + c * 8u) = *reinterpret_cast<const uint4*>(ZS + zswz(r, c));
+    }
+    __syncthreads();  // every warp is done with this x buffer and the z tile before they are refilled
+  }
+  cp_async_wait<0>();
+}
