@@ -22,7 +22,7 @@ import nvrtc  # noqa: E402
 
 SOURCE = Path(__file__).parent / "register_permute.cu"
 NB, ROWS, THREADS = 32, 16, 128
-SHARED = 2 * NB ** 3 * 2 + 2 * ROWS * (NB * NB * 2 + 64) + ROWS * NB * NB * 2  # SMEM_BYTES
+SHARED = 2 * NB ** 3 * 2 + 2 * ROWS * (NB * NB * 2 + 64) + ROWS * NB * NB * 2 + 16  # SMEM_BYTES
 DEV = torch.device("cuda")
 
 

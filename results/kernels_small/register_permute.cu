@@ -17,8 +17,8 @@
 //     of z. They go to a z tile in shared memory, which all warps then store as whole rows (16-byte
 //     stores straight from the fragments fill only half of each 32-byte sector: the L2 became the limit).
 // Shared-memory reads are 16 bytes a lane over 512 contiguous bytes (R, L) or two 64-byte runs on
-// different banks (x rows padded to 2112 bytes): free of bank conflicts. The weights and the first tile
-// arrive by cp.async too.
+// different banks (x rows padded to 2112 bytes): free of bank conflicts. The weights arrive as two bulk
+// copies (TMA), x by cp.async.
 
 typedef unsigned int u32;
 typedef unsigned short bf16;
@@ -31,12 +31,22 @@ typedef unsigned short bf16;
 #define W_BYTES (NB * NB * NB * 2)   // one factor: 64 KiB
 #define X_BYTES (BM * XROW)
 #define Z_BYTES (BM * N * 2)        // one tile of z, 16-byte chunks swizzled (zswz)
-#define SMEM_BYTES (2 * W_BYTES + 2 * X_BYTES + Z_BYTES)
+#define SMEM_BYTES (2 * W_BYTES + 2 * X_BYTES + Z_BYTES + 16)  // + the weights' mbarrier
+static_assert(THREADS == N / 8, "a thread moves one 16-byte chunk of every row of a tile");
 
 __device__ __forceinline__ void cp_async16(u32 dst, const void* src, u32 src_bytes) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+// The weights: one bulk copy each (the TMA unit), completing on an mbarrier.
+__device__ __forceinline__ void bulk_load(u32 dst, const void* src, u32 bytes, u32 mbar) {
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n"
+               ::"r"(dst), "l"(src), "r"(bytes), "r"(mbar) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(u32 mbar, u32 phase) {
+  asm volatile("{\n.reg .pred p;\nwait_%=:\nmbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n@!p bra wait_%=;\n}\n"
+               ::"r"(mbar), "r"(phase) : "memory");
+}
 template <int K>
 __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(K) : "memory"); }
 
@@ -80,24 +90,27 @@ monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, co
   const u32 tid = threadIdx.x, lane = tid & 31u, w = tid >> 5, g = lane >> 2, a = lane & 3u;
   const int ntiles = (nrows + BM - 1) / BM;
 
-  auto load_x = [&](int tile, u32 buf) {  // rows past nrows are zero-filled
-    for (u32 i = tid; i < BM * (N / 8); i += THREADS) {
-      const u32 r = i / (N / 8), ch = i % (N / 8);
-      const int row = tile * BM + static_cast<int>(r);
+  const u32 mbar = rs + SMEM_BYTES - 16;
+  if (tid == 0) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\nfence.proxy.async.shared::cta;\n" ::"r"(mbar) : "memory");
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(mbar), "n"(2 * W_BYTES) : "memory");
+    bulk_load(rs, R, W_BYTES, mbar);
+    bulk_load(ls, L, W_BYTES, mbar);
+  }
+  __syncthreads();  // the mbarrier is initialised before anyone waits on it
+  auto load_x = [&](int tile, u32 buf) {  // thread tid moves chunk tid of each row; rows past nrows are zero-filled
+#pragma unroll
+    for (int r = 0; r < BM; ++r) {
+      const int row = tile * BM + r;
       const bool ok = row < nrows;
-      cp_async16(xs + buf * X_BYTES + r * XROW + ch * 16u, x + static_cast<size_t>(ok ? row : 0) * N + ch * 8u,
+      cp_async16(xs + buf * X_BYTES + r * XROW + tid * 16u, x + static_cast<size_t>(ok ? row : 0) * N + tid * 8u,
                  ok ? 16u : 0u);
     }
   };
   int tile = blockIdx.x;
   if (tile < ntiles) load_x(tile, 0);
-
-  // R and L as they are: 256 KiB of cp.async in flight with the first tile's x (one commit group)
-  for (u32 i = tid; i < W_BYTES / 16; i += THREADS) {
-    cp_async16(rs + i * 16u, reinterpret_cast<const uint4*>(R) + i, 16u);
-    cp_async16(ls + i * 16u, reinterpret_cast<const uint4*>(L) + i, 16u);
-  }
   cp_async_commit();
+  mbar_wait(mbar, 0);
 
   for (u32 it = 0; tile < ntiles; tile += gridDim.x, ++it) {
     const int next = tile + static_cast<int>(gridDim.x);
@@ -167,11 +180,11 @@ monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, co
           *reinterpret_cast<uint4*>(ZS + zswz(g + 8 * h, (8 * nt + 2 * a + e) * 4 + w)) =
               make_uint4(out[nt][e][h][0], out[nt][e][h][1], out[nt][e][h][2], out[nt][e][h][3]);
     __syncthreads();
-    for (u32 i = tid; i < BM * (N / 8); i += THREADS) {  // whole rows: 512 contiguous bytes a warp
-      const u32 r = i / (N / 8), c = i % (N / 8);
-      const int row = tile * BM + static_cast<int>(r);
+#pragma unroll
+    for (int r = 0; r < BM; ++r) {  // whole rows: 512 contiguous bytes a warp
+      const int row = tile * BM + r;
       if (row < nrows)
-        *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + c * 8u) = *reinterpret_cast<const uint4*>(ZS + zswz(r, c));
+        *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + tid * 8u) = *reinterpret_cast<const uint4*>(ZS + zswz(r, tid));
     }
     __syncthreads();  // every warp is done with this x buffer and the z tile before they are refilled
   }
