@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "kernels_cluster"))
 import nvrtc  # noqa: E402
 
 SOURCE = Path(__file__).parent / "register_permute.cu"
-NB, ROWS, THREADS = 32, 16, 128
-SHARED = 2 * NB ** 3 * 2 + 2 * ROWS * (NB * NB * 2 + 64) + ROWS * NB * NB * 2 + 16  # SMEM_BYTES
+NB, ROWS, THREADS, STAGES = 32, 16, 128, 3
+SHARED = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16  # SMEM_BYTES
 DEV = torch.device("cuda")
 
 

@@ -27,11 +27,10 @@ typedef unsigned short bf16;
 #define N (NB * NB)
 #define BM 16
 #define THREADS 128
-#define XROW (N * 2 + 64)            // bytes of one x row in shared memory, padded
+#define STAGES 3                     // x tiles in shared memory: this one and the next two in flight
 #define W_BYTES (NB * NB * NB * 2)   // one factor: 64 KiB
-#define X_BYTES (BM * XROW)
-#define Z_BYTES (BM * N * 2)        // one tile of z, 16-byte chunks swizzled (zswz)
-#define SMEM_BYTES (2 * W_BYTES + 2 * X_BYTES + Z_BYTES + 16)  // + the weights' mbarrier
+#define X_BYTES (BM * N * 2)         // a tile of x (16-byte chunks swizzled, xswz), then of z (zswz)
+#define SMEM_BYTES (2 * W_BYTES + STAGES * X_BYTES + 16)  // + the weights' two mbarriers
 static_assert(THREADS == N / 8, "a thread moves one 16-byte chunk of every row of a tile");
 
 __device__ __forceinline__ void cp_async16(u32 dst, const void* src, u32 src_bytes) {
@@ -62,6 +61,10 @@ __device__ __forceinline__ u32 pack(float lo, float hi) {  // two bf16, lo at th
   return r;
 }
 
+// Byte offset of 16-byte chunk c of x-tile row r: rows g and g + 1, read together in the R stage, on
+// different banks.
+__device__ __forceinline__ u32 xswz(u32 r, u32 c) { return r * (N * 2u) + ((c ^ ((r & 1u) << 2)) << 4); }
+
 // Byte offset of 16-byte chunk c of z-tile row r: conflict-free both for the L stage's fragment writes (lanes
 // (g, a) at chunks (8 nt + 2a + e) * 4 + w of rows g, g + 8) and for the row-contiguous copy-out.
 __device__ __forceinline__ u32 zswz(u32 r, u32 c) { return r * (N * 2u) + ((c ^ (((c >> 3) + 4u * r) & 7u)) << 4); }
@@ -85,48 +88,54 @@ monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, co
   unsigned char* const RS = smem;
   unsigned char* const LS = smem + W_BYTES;
   unsigned char* const XS = smem + 2 * W_BYTES;
-  unsigned char* const ZS = XS + 2 * X_BYTES;
   const u32 rs = static_cast<u32>(__cvta_generic_to_shared(RS)), ls = rs + W_BYTES, xs = rs + 2 * W_BYTES;
   const u32 tid = threadIdx.x, lane = tid & 31u, w = tid >> 5, g = lane >> 2, a = lane & 3u;
   const int ntiles = (nrows + BM - 1) / BM;
 
-  const u32 mbar = rs + SMEM_BYTES - 16;
+  const u32 mbar_r = rs + SMEM_BYTES - 16, mbar_l = mbar_r + 8;  // R and L arrived: the R stage waits only for R
   if (tid == 0) {
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\nfence.proxy.async.shared::cta;\n" ::"r"(mbar) : "memory");
-    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(mbar), "n"(2 * W_BYTES) : "memory");
-    bulk_load(rs, R, W_BYTES, mbar);
-    bulk_load(ls, L, W_BYTES, mbar);
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\nmbarrier.init.shared::cta.b64 [%1], 1;\n"
+                 "fence.proxy.async.shared::cta;\n" ::"r"(mbar_r), "r"(mbar_l) : "memory");
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %2;\nmbarrier.arrive.expect_tx.shared::cta.b64 _, [%1], %2;\n"
+                 ::"r"(mbar_r), "r"(mbar_l), "n"(W_BYTES) : "memory");
+    bulk_load(rs, R, W_BYTES, mbar_r);
+    bulk_load(ls, L, W_BYTES, mbar_l);
   }
-  __syncthreads();  // the mbarrier is initialised before anyone waits on it
+  __syncthreads();  // the mbarriers are initialised before anyone waits on them
   auto load_x = [&](int tile, u32 buf) {  // thread tid moves chunk tid of each row; rows past nrows are zero-filled
 #pragma unroll
     for (int r = 0; r < BM; ++r) {
       const int row = tile * BM + r;
       const bool ok = row < nrows;
-      cp_async16(xs + buf * X_BYTES + r * XROW + tid * 16u, x + static_cast<size_t>(ok ? row : 0) * N + tid * 8u,
-                 ok ? 16u : 0u);
+      cp_async16(xs + buf * X_BYTES + xswz(r, tid), x + static_cast<size_t>(ok ? row : 0) * N + tid * 8u, ok ? 16u : 0u);
     }
   };
   int tile = blockIdx.x;
-  if (tile < ntiles) load_x(tile, 0);
-  cp_async_commit();
-  mbar_wait(mbar, 0);
-
-  for (u32 it = 0; tile < ntiles; tile += gridDim.x, ++it) {
-    const int next = tile + static_cast<int>(gridDim.x);
-    if (next < ntiles) load_x(next, (it + 1u) & 1u);
+  const int grid = static_cast<int>(gridDim.x);
+  for (int i = 0; i < STAGES - 1; ++i) {  // one commit group a tile, empty past the last
+    if (tile + i * grid < ntiles) load_x(tile + i * grid, i);
     cp_async_commit();
-    cp_async_wait<1>();
-    __syncthreads();  // this tile's x (and, the first time, the weights) visible to all warps
-    const unsigned char* X = XS + (it & 1u) * X_BYTES;
+  }
+  mbar_wait(mbar_r, 0);
+
+  for (u32 it = 0; tile < ntiles; tile += grid, ++it) {
+    cp_async_wait<STAGES - 2>();
+    __syncthreads();  // this tile's x visible to all warps; the tile before is stored, its buffer free
+    const int ahead = tile + (STAGES - 1) * grid;
+    if (ahead < ntiles) load_x(ahead, (it + STAGES - 1) % STAGES);
+    cp_async_commit();
+    unsigned char* const X = XS + (it % STAGES) * X_BYTES;
 
     // 1. R stage: lo[j] / hi[j] = u[row g / g + 8][k][8w + 2a, +1] in bf16 for the block k = 8 (j % 4) + j / 4
     u32 lo[NB], hi[NB];
+    const unsigned char* const xrow = X + g * (N * 2u) + 16u * a;  // xswz(g, 4k + a) = xrow + 64 (k ^ (g & 1)):
+    const int flip = 64 * static_cast<int>(g & 1u);                // xrow + 64k + flip (k even) or - flip (k odd)
 #pragma unroll
     for (int j = 0; j < NB; ++j) {
       const int k = 8 * (j & 3) + (j >> 2);
-      const uint4 xg = *reinterpret_cast<const uint4*>(X + g * XROW + k * 64 + a * 16);
-      const uint4 xh = *reinterpret_cast<const uint4*>(X + (g + 8) * XROW + k * 64 + a * 16);
+      const unsigned char* const xk = xrow + 64 * k + ((k & 1) ? -flip : flip);
+      const uint4 xg = *reinterpret_cast<const uint4*>(xk);
+      const uint4 xh = *reinterpret_cast<const uint4*>(xk + 8 * N * 2);
       const uint4 r = *reinterpret_cast<const uint4*>(RS + (k * NB + 8 * w + g) * 64 + a * 16);
       float d[4] = {0.f, 0.f, 0.f, 0.f};
       mma(d, xg.x, xh.x, xg.y, xh.y, r.x, r.y);
@@ -140,6 +149,7 @@ monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, co
       quad_transpose(lo[4 * c], lo[4 * c + 1], lo[4 * c + 2], lo[4 * c + 3], a);
       quad_transpose(hi[4 * c], hi[4 * c + 1], hi[4 * c + 2], hi[4 * c + 3], a);
     }
+    mbar_wait(mbar_l, 0);
     // 3. L stage, two q at a time (2m, 2m + 1): A words (k = 8a + 2p, +1) for p = 0..3, so that lane a's
     //    B fragments are L[q][s][8a .. 8a + 7], 16 contiguous bytes, like x and R in the R stage
     u32 out[4][2][2][4];  // [n-tile][s parity][row half][m]: z[row][(8nt + 2a + e) * 32 + 8w + 2m, +1]
@@ -171,22 +181,22 @@ monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, co
         }
       }
     }
+    __syncthreads();  // every warp is done with x: its buffer takes the z tile
 #pragma unroll
     for (int h = 0; h < 2; ++h)
 #pragma unroll
       for (int nt = 0; nt < 4; ++nt)
 #pragma unroll
         for (int e = 0; e < 2; ++e)
-          *reinterpret_cast<uint4*>(ZS + zswz(g + 8 * h, (8 * nt + 2 * a + e) * 4 + w)) =
+          *reinterpret_cast<uint4*>(X + zswz(g + 8 * h, (8 * nt + 2 * a + e) * 4 + w)) =
               make_uint4(out[nt][e][h][0], out[nt][e][h][1], out[nt][e][h][2], out[nt][e][h][3]);
     __syncthreads();
 #pragma unroll
     for (int r = 0; r < BM; ++r) {  // whole rows: 512 contiguous bytes a warp
       const int row = tile * BM + r;
       if (row < nrows)
-        *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + tid * 8u) = *reinterpret_cast<const uint4*>(ZS + zswz(r, tid));
+        *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + tid * 8u) = *reinterpret_cast<const uint4*>(X + zswz(r, tid));
     }
-    __syncthreads();  // every warp is done with this x buffer and the z tile before they are refilled
   }
   cp_async_wait<0>();
 }
