@@ -4,7 +4,9 @@ Both block-diagonal multiplies and both permutations of M = P_out L P_mid R run 
 whose loads and stores follow the permutations, so no permuted copy is ever made: the R stage writes
 its output feature-major (batch contiguous), the L stage is one 2-D tensor-core dot per block on that
 layout, and a tile transpose returns the batch-major result (three launches; small 2-byte factors with
-16- or 32-wide blocks run the forward in one launch, both stages as 3-D dots). The backward recomputes
+16- or 32-wide blocks run the forward in one persistent launch, both stages as 3-D dots, and bfloat16
+factors of 32 blocks of 32 on sm_90 and newer in a CUDA kernel that keeps the middle permutation in
+registers, ``_forward_b32``). The backward recomputes
 the intermediate instead of storing it: a transpose of the output gradient, the two transposed
 stages, and two batched matmuls for the weight gradients.
 
@@ -41,11 +43,6 @@ def triton_available() -> bool:
     return importlib.util.find_spec("triton") is not None
 
 
-@functools.lru_cache(maxsize=None)
-def _capable(device_index: int) -> bool:
-    return torch.cuda.get_device_capability(device_index) >= (8, 0)
-
-
 def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     """Whether ``fused_apply(x, R, L)`` runs the Triton kernels (see the module docstring)."""
     if not (x.is_cuda and R.is_cuda and L.is_cuda) or x.numel() == 0:
@@ -55,8 +52,9 @@ def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     E = 2 if x.dtype.is_complex else 1
     if E * max(*R.shape[1:], *L.shape[1:]) > MAX_BLOCK_WIDTH:
         return False
-    index = x.device.index if x.device.index is not None else torch.cuda.current_device()
-    return triton_available() and _capable(index)
+    from ._device import capability, index_of
+
+    return triton_available() and capability(index_of(x)) >= (8, 0)
 
 
 def fused_preferred(batch: int, n: int, needs_grad: bool, one_launch: bool = False) -> bool:

@@ -10,7 +10,9 @@ import functools
 import torch
 
 from ..monarch.fixed import real_form
+from . import _forward_b32
 from . import _triton as tk
+from ._device import index_of, sm_count
 
 
 def _pow2(n: int) -> int:
@@ -55,10 +57,11 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
 
 def one_launch(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict | None:
     """The one-launch forward's tiles for these factors (``whole_tiles``), or None where it does not apply:
-    real 2-byte data, blocks 16 or 32 wide, l = q and r = k (the weights fit in shared memory)."""
+    real 2-byte data, blocks 16 or 32 wide, l = q and r = k (the weights fit in shared memory). "cuda":
+    32 blocks of 32 everywhere, which ``_forward_b32`` takes for bfloat16 where it runs (sm_90 and newer)."""
     k, q, p, l, s, r, E = dims
     if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32}:
-        return whole_tiles(k * p, q, batch, sms)
+        return {**whole_tiles(k * p, q, batch, sms), "cuda": {k, q, p, s} == {32}}
     return None
 
 
@@ -94,6 +97,8 @@ def _l_stage_adj(g, WL, dims, cfg, prec):
 
 def _forward(x2, WR, WL, dims, cfg, prec):
     if "whole" in cfg:
+        if cfg["whole"].get("cuda") and _forward_b32.applies(x2, WR, WL):
+            return _forward_b32.forward(x2, WR, WL)
         return tk.whole(x2, WR, WL, dims, cfg, prec)
     return _l_stage(tk.stage1(x2, WR, dims, cfg, prec), WL, dims, cfg, prec)
 
@@ -164,19 +169,12 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
     if E == 2:
         x2 = torch.view_as_real(x2).reshape(B, 2 * n_in)
     if config is None:
-        sms = 132
-        if x.is_cuda:
-            sms = _sm_count(x.device.index if x.device.index is not None else torch.cuda.current_device())
+        sms = sm_count(index_of(x)) if x.is_cuda else 132
         config = make_config(dims, x2.element_size(), _bucket(B), sms)
     y2 = _MonarchFunction.apply(x2, real_form(R), real_form(L), dims, adjoint, config)
     if E == 2:
         y2 = torch.view_as_complex(y2.view(B, n_out, 2))
     return y2.reshape(*batch, n_out)
-
-
-@functools.lru_cache(maxsize=None)
-def _sm_count(device_index: int) -> int:
-    return torch.cuda.get_device_properties(device_index).multi_processor_count
 
 
 def _bucket(B: int) -> int:

@@ -29,10 +29,9 @@ from pathlib import Path
 import torch
 
 from monarch_sci.bench.suite import _Timer
+from monarch_sci.kernels import _nvrtc as nvrtc
 from monarch_sci.kernels import fused_apply
 
-sys.path.insert(0, str(Path(__file__).parent))
-import nvrtc  # noqa: E402
 
 SOURCE = Path(__file__).parent / "cluster_forward.cu"
 NB, CLUSTER, ROWS, THREADS = 64, 16, 64, 256

@@ -1,11 +1,13 @@
 // One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 factors with 32 blocks of 32
-// (n = 1024), the middle permutation done in registers. An experiment (results/kernels_notes.md), compiled
-// at run time by NVRTC (experiment.py, through ../kernels_cluster/nvrtc.py).
+// (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first use by NVRTC
+// (_forward_b32.py); measured in results/kernels_small/ (16.8 us at batch 8192 on an H200, Triton's
+// one-launch kernel 23.1 us).
 //
-// Conventions of the package's Triton kernel: u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p] (rounded to bf16),
-// z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 4 warps per SM holds R and L in shared memory for
-// the whole launch (128 KiB) and runs over tiles of 16 rows; the next tile's x is in flight (cp.async,
-// double-buffered) while this one computes. Warp w owns the outputs q in [8w, 8w + 8) of every R block:
+// Conventions of the Triton kernels (_triton._whole_kernel): u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p]
+// (rounded to bf16), z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 4 warps per SM holds R and L in
+// shared memory for the whole launch (128 KiB, two bulk copies) and runs over tiles of 16 rows; the next two
+// tiles' x are in flight (cp.async, three buffers) while this one computes. Warp w owns the outputs q in
+// [8w, 8w + 8) of every R block:
 //  1. R stage: per block k, two mma.sync m16n8k16 whose A fragments are one 16-byte shared load a row
 //     (the contraction order inside a block is permuted so that lane a's k values are x[.., 8a .. 8a+7];
 //     R's fragments are then 16 contiguous bytes of its row q, so R stays in its own layout).
@@ -14,11 +16,11 @@
 //     u[row][8a + 2p, +1][q] for every q: the L stage's A fragments, whose B fragments are then again 16
 //     contiguous bytes of a row, L[q][s][8a .. 8a + 7]. No weight is stored permuted.
 //  3. L stage: per q, 8 mma.sync; the outputs of the warp's 8 q's for one (row, s) are 16 contiguous bytes
-//     of z. They go to a z tile in shared memory, which all warps then store as whole rows (16-byte
-//     stores straight from the fragments fill only half of each 32-byte sector: the L2 became the limit).
-// Shared-memory reads are 16 bytes a lane over 512 contiguous bytes (R, L) or two 64-byte runs on
-// different banks (x rows padded to 2112 bytes): free of bank conflicts. The weights arrive as two bulk
-// copies (TMA), x by cp.async.
+//     of z. They go to a z tile in the tile's x buffer (free once the R stage is done), which all warps then
+//     store as whole rows (16-byte stores straight from the fragments fill only half of each 32-byte
+//     sector: the L2 became the limit).
+// The x and z tiles are swizzled in 16-byte chunks (xswz, zswz), so every shared-memory access is free of
+// bank conflicts; R and L fragments are 16 bytes a lane over 512 contiguous bytes.
 
 typedef unsigned int u32;
 typedef unsigned short bf16;
@@ -82,7 +84,7 @@ __device__ __forceinline__ void quad_transpose(u32& w0, u32& w1, u32& w2, u32& w
 }
 
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
-monarch_small_forward(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
+monarch_forward_b32(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
                       bf16* __restrict__ z, int nrows) {
   extern __shared__ __align__(128) unsigned char smem[];
   unsigned char* const RS = smem;

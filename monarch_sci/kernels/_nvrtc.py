@@ -1,8 +1,9 @@
 """CUDA C++ kernels compiled at run time with NVRTC and launched through the driver API (ctypes).
 
 NVRTC ships with PyTorch's CUDA wheels (``nvidia-cuda-nvrtc``) and the driver with the GPU, so no
-compiler or toolkit needs to be installed. For kernels Triton cannot express (thread-block clusters and
-distributed shared memory: ``cluster_forward.cu``).
+compiler or toolkit needs to be installed. For kernels Triton cannot express: data moved between the
+lanes of a warp (``forward_b32.cu``), thread-block clusters and distributed shared memory
+(``results/kernels_cluster/``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ def _nvrtc() -> ctypes.CDLL:
 @functools.lru_cache(maxsize=None)
 def _driver() -> ctypes.CDLL:
     return ctypes.CDLL("libcuda.so.1")
+
+
+@functools.lru_cache(maxsize=None)
+def available() -> bool:
+    """Whether NVRTC and the CUDA driver library load."""
+    try:
+        _nvrtc()
+        _driver()
+    except (CudaError, OSError):
+        return False
+    return True
 
 
 def _check_nvrtc(code: int, what: str) -> None:

@@ -1,0 +1,52 @@
+"""The one-launch forward for square bfloat16 factors of 32 blocks of 32 (n = 1024) on GPUs of compute
+capability 9.0 and newer: ``forward_b32.cu``, compiled by NVRTC at first use on each device. It keeps the
+middle permutation in registers; on an H200 it takes 16.8 us at batch 8192 where the Triton one-launch
+kernel takes 23.1 us, and 6.6 us at batch 64 (results/kernels_small/).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+from pathlib import Path
+
+import torch
+
+from . import _nvrtc
+from ._device import capability, index_of, sm_count
+
+SOURCE = Path(__file__).with_name("forward_b32.cu")
+NB, ROWS, THREADS, STAGES = 32, 16, 128, 3
+SHARED_BYTES = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16  # SMEM_BYTES of forward_b32.cu
+
+
+def applies(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
+    """Whether ``forward`` computes y = M x here: CUDA bfloat16 x (B, 1024), R and L contiguous (32, 32, 32),
+    all 16-byte aligned, compute capability 9.0 or newer, NVRTC and the driver loadable."""
+    if not (x.is_cuda and x.dtype == R.dtype == L.dtype == torch.bfloat16 and x.dim() == 2 and x.shape[1] == NB * NB):
+        return False
+    if R.shape != (NB, NB, NB) or L.shape != (NB, NB, NB) or not (x.is_contiguous() and R.is_contiguous() and L.is_contiguous()):
+        return False
+    if any(t.data_ptr() % 16 for t in (x, R, L)):
+        return False
+    return capability(index_of(x)) >= (9, 0) and _nvrtc.available()
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel(device_index: int) -> _nvrtc.Kernel:
+    major, minor = capability(device_index)
+    cubin = _nvrtc.compile_cuda(SOURCE.read_text(), SOURCE.name, f"sm_{major}{minor}")
+    with torch.cuda.device(device_index):
+        return _nvrtc.Kernel(cubin, "monarch_forward_b32", SHARED_BYTES)
+
+
+def forward(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
+    """z (B, 1024) = P_out L P_mid R x for x (B, 1024); call only where ``applies`` holds. One CTA an SM
+    (at most one a 16-row tile), each running over its tiles; on the current stream."""
+    index = index_of(x)
+    z = torch.empty_like(x)
+    grid = min(sm_count(index), -(-x.shape[0] // ROWS))
+    with torch.cuda.device(index):
+        _kernel(index).launch(grid, THREADS, torch.cuda.current_stream(index).cuda_stream,
+                              *(ctypes.c_void_p(t.data_ptr()) for t in (x, R, L, z)), ctypes.c_int(x.shape[0]))
+    return z
