@@ -33,6 +33,8 @@ import importlib.util
 
 import torch
 
+from ._device import capability, index_of
+
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.complex64)
 MAX_BLOCK_WIDTH = 256
 
@@ -52,8 +54,6 @@ def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
     E = 2 if x.dtype.is_complex else 1
     if E * max(*R.shape[1:], *L.shape[1:]) > MAX_BLOCK_WIDTH:
         return False
-    from ._device import capability, index_of
-
     return triton_available() and capability(index_of(x)) >= (8, 0)
 
 

@@ -1,6 +1,6 @@
 // One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 factors with 32 blocks of 32
 // (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first use by NVRTC
-// (_forward_b32.py); measured in results/kernels_small/ (16.8 us at batch 8192 on an H200, Triton's
+// (_forward_b32.py); measured in results/kernels_small/ (16.9 us at batch 8192 on an H200, Triton's
 // one-launch kernel 23.1 us).
 //
 // Conventions of the Triton kernels (_triton._whole_kernel): u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p]

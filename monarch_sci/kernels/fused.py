@@ -68,10 +68,10 @@ def one_launch(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict |
 def whole_tiles(n: int, q: int, batch: int, sms: int = 132) -> dict:
     """Rows (BM) and L blocks (QS of the q) per program of the one-launch forward, programs along the rows
     (each runs over several row tiles), warps, and whether the next tile's loads go out before this
-    tile's products: the best of a sweep on an H200 in bf16 (results/kernels_whole_h200.json). n <= 512,
-    and n = 1024 below batch 4096 with half of its 32 blocks (two programs a row tile): two programs an
-    SM, prefetching. n = 1024 from batch 4096: one program an SM (the 128 KiB of weights fill its shared
-    memory) with all blocks and 4 warps."""
+    tile's products: the best of a sweep on an H200 in bf16 (results/kernels_whole_h200.json). 16 rows
+    everywhere. n <= 512, and n = 1024 below batch 4096: at most 16 L blocks a program (two programs a
+    row tile for 32 blocks), two programs an SM, prefetching. n = 1024 from batch 4096: all blocks, one
+    program an SM (the 128 KiB of weights fill its shared memory), 4 warps."""
     if n < 1024 or batch < 4096:
         return {"BM": 16, "QS": min(q, 16), "warps": 8, "programs": 2 * sms, "prefetch": True}
     return {"BM": 16, "QS": q, "warps": 4, "programs": sms, "prefetch": False}
