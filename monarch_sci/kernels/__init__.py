@@ -4,7 +4,7 @@ Both block-diagonal multiplies and both permutations of M = P_out L P_mid R run 
 whose loads and stores follow the permutations, so no permuted copy is ever made: the R stage writes
 its output feature-major (batch contiguous), the L stage is one 2-D tensor-core dot per block on that
 layout, and a tile transpose returns the batch-major result (three launches; small 2-byte factors with
-16- or 32-wide blocks run the forward in one persistent launch, both stages as 3-D dots, and bfloat16
+16- or 32-wide blocks run the forward in one persistent launch, both stages as 3-D dots, and 2-byte
 factors of 32 blocks of 32 on sm_90 and newer in a CUDA kernel that keeps the middle permutation in
 registers, ``_forward_b32``). The backward recomputes
 the intermediate instead of storing it: a transpose of the output gradient, the two transposed

@@ -1,5 +1,6 @@
-"""The one-launch forward for square bfloat16 factors of 32 blocks of 32 (n = 1024) on GPUs of compute
-capability 9.0 and newer: ``forward_b32.cu``, compiled by NVRTC at first use on each device. It keeps the
+"""The one-launch forward for square bfloat16 or float16 factors of 32 blocks of 32 (n = 1024) on GPUs of
+compute capability 9.0 and newer: ``forward_b32.cu``, compiled by NVRTC at first use on each device and
+data type. It keeps the
 middle permutation in registers; on an H200 it takes 16.9 us at batch 8192 where the Triton one-launch
 kernel takes 23.1 us, and 6.7 us at batch 64 (results/kernels_small/). Like a Triton kernel's, the first
 call compiles: make it before capturing a CUDA graph.
@@ -22,9 +23,10 @@ SHARED_BYTES = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16  # SMEM_BYTES 
 
 
 def applies(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
-    """Whether ``forward`` computes y = M x here: CUDA bfloat16 x (B, 1024), R and L contiguous (32, 32, 32),
+    """Whether ``forward`` computes y = M x here: CUDA bfloat16 or float16 x (B, 1024), R and L contiguous (32, 32, 32),
     all 16-byte aligned, a GPU that runs the kernel (``_fits``), NVRTC and the driver loadable."""
-    if not (x.is_cuda and x.dtype == R.dtype == L.dtype == torch.bfloat16 and x.dim() == 2 and x.shape[1] == NB * NB):
+    if not (x.is_cuda and x.dtype == R.dtype == L.dtype in (torch.bfloat16, torch.float16) and x.dim() == 2
+            and x.shape[1] == NB * NB):
         return False
     if R.shape != (NB, NB, NB) or L.shape != (NB, NB, NB) or not (x.is_contiguous() and R.is_contiguous() and L.is_contiguous()):
         return False
@@ -42,9 +44,10 @@ def _fits(device_index: int) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _kernel(device_index: int) -> _nvrtc.Kernel:
+def _kernel(device_index: int, dtype: torch.dtype) -> _nvrtc.Kernel:
     major, minor = capability(device_index)
-    cubin = _nvrtc.compile_cuda(SOURCE.read_text(), SOURCE.name, f"sm_{major}{minor}")
+    options = ("-DHALF",) if dtype == torch.float16 else ()
+    cubin = _nvrtc.compile_cuda(SOURCE.read_text(), SOURCE.name, f"sm_{major}{minor}", options)
     with torch.cuda.device(device_index):
         return _nvrtc.Kernel(cubin, "monarch_forward_b32", SHARED_BYTES)
 
@@ -56,6 +59,6 @@ def forward(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
     z = torch.empty_like(x)
     grid = min(sm_count(index), -(-x.shape[0] // ROWS))
     with torch.cuda.device(index):
-        _kernel(index).launch(grid, THREADS, torch.cuda.current_stream(index).cuda_stream,
+        _kernel(index, x.dtype).launch(grid, THREADS, torch.cuda.current_stream(index).cuda_stream,
                               *(ctypes.c_void_p(t.data_ptr()) for t in (x, R, L, z)), ctypes.c_int(x.shape[0]))
     return z

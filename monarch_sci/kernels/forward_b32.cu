@@ -1,10 +1,10 @@
-// One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 factors with 32 blocks of 32
-// (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first use by NVRTC
+// One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 (float16 with -DHALF) factors
+// with 32 blocks of 32 (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first use by NVRTC
 // (_forward_b32.py); measured in results/kernels_small/ (16.9 us at batch 8192 on an H200, Triton's
 // one-launch kernel 23.1 us).
 //
 // Conventions of the Triton kernels (_triton._whole_kernel): u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p]
-// (rounded to bf16), z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 4 warps per SM holds R and L in
+// (rounded to the data type), z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 4 warps per SM holds R and L in
 // shared memory for the whole launch (128 KiB, two bulk copies) and runs over tiles of 16 rows; the next two
 // tiles' x are in flight (cp.async, three buffers) while this one computes. Warp w owns the outputs q in
 // [8w, 8w + 8) of every R block:
@@ -12,7 +12,7 @@
 //     (the contraction order inside a block is permuted so that lane a's k values are x[.., 8a .. 8a+7];
 //     R's fragments are then 16 contiguous bytes of its row q, so R stays in its own layout).
 //  2. Middle permutation: the R blocks are visited in the order k = 8 (j % 4) + j / 4, so that a 4 x 4 word
-//     transpose within each quad (shuffles) and a 2 x 2 bf16 transpose (byte_perm) leave lane a the pairs
+//     transpose within each quad (shuffles) and a 2 x 2 16-bit transpose (byte_perm) leave lane a the pairs
 //     u[row][8a + 2p, +1][q] for every q: the L stage's A fragments, whose B fragments are then again 16
 //     contiguous bytes of a row, L[q][s][8a .. 8a + 7]. No weight is stored permuted.
 //  3. L stage: per q, 8 mma.sync; the outputs of the warp's 8 q's for one (row, s) are 16 contiguous bytes
@@ -23,7 +23,12 @@
 // bank conflicts; R and L fragments are 16 bytes a lane over 512 contiguous bytes.
 
 typedef unsigned int u32;
-typedef unsigned short bf16;
+typedef unsigned short bf16;  // the 16-bit data, bfloat16 or (HALF) float16
+#ifdef HALF
+#define TYPE "f16"
+#else
+#define TYPE "bf16"
+#endif
 
 #define NB 32
 #define N (NB * NB)
@@ -52,14 +57,14 @@ template <int K>
 __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(K) : "memory"); }
 
 __device__ __forceinline__ void mma(float (&d)[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
                "{%0,%1,%2,%3};\n"
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
-__device__ __forceinline__ u32 pack(float lo, float hi) {  // two bf16, lo at the lower address
+__device__ __forceinline__ u32 pack(float lo, float hi) {  // two 16-bit values, lo at the lower address
   u32 r;
-  asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
+  asm("cvt.rn." TYPE "x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
   return r;
 }
 
@@ -128,7 +133,7 @@ monarch_forward_b32(const bf16* __restrict__ x, const bf16* __restrict__ R, cons
     cp_async_commit();
     unsigned char* const X = XS + (it % STAGES) * X_BYTES;
 
-    // 1. R stage: lo[j] / hi[j] = u[row g / g + 8][k][8w + 2a, +1] in bf16 for the block k = 8 (j % 4) + j / 4
+    // 1. R stage: lo[j] / hi[j] = u[row g / g + 8][k][8w + 2a, +1], 16-bit, for the block k = 8 (j % 4) + j / 4
     u32 lo[NB], hi[NB];
     const unsigned char* const xrow = X + g * (N * 2u) + 16u * a;  // xswz(g, 4k + a) = xrow + 64 (k ^ (g & 1)):
     const int flip = 64 * static_cast<int>(g & 1u);                // xrow + 64k + flip (k even) or - flip (k odd)

@@ -58,7 +58,7 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
 def one_launch(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict | None:
     """The one-launch forward's tiles for these factors (``whole_tiles``), or None where it does not apply:
     real 2-byte data, blocks 16 or 32 wide, l = q and r = k (the weights fit in shared memory). "cuda":
-    32 blocks of 32 everywhere, which ``_forward_b32`` takes for bfloat16 where it runs (sm_90 and newer)."""
+    32 blocks of 32 everywhere, which ``_forward_b32`` takes where it runs (sm_90 and newer)."""
     k, q, p, l, s, r, E = dims
     if E == 1 and itemsize == 2 and l == q and r == k and {k, q, p, s} <= {16, 32}:
         return {**whole_tiles(k * p, q, batch, sms), "cuda": {k, q, p, s} == {32}}

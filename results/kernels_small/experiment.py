@@ -36,7 +36,7 @@ def main() -> None:
     torch.manual_seed(0)
     R = (torch.randn(NB, NB, NB, device=DEV) / NB ** 0.5).bfloat16()
     L = (torch.randn(NB, NB, NB, device=DEV) / NB ** 0.5).bfloat16()
-    kernel = _forward_b32._kernel(DEV.index or 0)
+    kernel = _forward_b32._kernel(DEV.index or 0, torch.bfloat16)
 
     def triton(x):  # the Triton one-launch kernel: the package's tiles without the CUDA kernel
         config = make_config((NB,) * 6 + (1,), 2, x.shape[0])
