@@ -1,9 +1,8 @@
 """The one-launch forward for square bfloat16 or float16 factors of 32 blocks of 32 (n = 1024) on GPUs of
 compute capability 9.0 and newer: ``forward_b32.cu``, compiled by NVRTC at first use on each device and
-data type. It keeps the
-middle permutation in registers; on an H200 it takes 16.9 us at batch 8192 where the Triton one-launch
-kernel takes 23.1 us, and 6.7 us at batch 64 (results/kernels_small/). Like a Triton kernel's, the first
-call compiles: make it before capturing a CUDA graph.
+data type. It keeps the middle permutation in registers; on an H200 it takes 16.9 us at batch 8192 where
+the Triton one-launch kernel takes 23.1 us, and 6.7 us at batch 64 (results/kernels_small/). Like a
+Triton kernel's, the first call compiles: make it before capturing a CUDA graph.
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ SHARED_BYTES = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16  # SMEM_BYTES 
 
 
 def applies(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
-    """Whether ``forward`` computes y = M x here: CUDA bfloat16 or float16 x (B, 1024), R and L contiguous (32, 32, 32),
-    all 16-byte aligned, a GPU that runs the kernel (``_fits``), NVRTC and the driver loadable."""
+    """Whether ``forward`` computes y = M x here: CUDA bfloat16 or float16 x (B, 1024), R and L contiguous
+    (32, 32, 32), all 16-byte aligned, a GPU that runs the kernel (``_fits``), NVRTC and the driver loadable."""
     if not (x.is_cuda and x.dtype == R.dtype == L.dtype in (torch.bfloat16, torch.float16) and x.dim() == 2
-            and x.shape[1] == NB * NB):
+            and x.shape[1] == NB * NB and R.shape == L.shape == (NB, NB, NB)):
         return False
-    if R.shape != (NB, NB, NB) or L.shape != (NB, NB, NB) or not (x.is_contiguous() and R.is_contiguous() and L.is_contiguous()):
+    if not all(t.is_contiguous() for t in (x, R, L)):
         return False
     if any(t.data_ptr() % 16 for t in (x, R, L)):
         return False
@@ -39,8 +38,8 @@ def applies(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
 def _fits(device_index: int) -> bool:
     """Compute capability 9.0 or newer (bulk copies) and the kernel's 224 KiB of shared memory in one block
     (an SM's, less the 1 KiB the system keeps a block): Hopper and datacenter Blackwell."""
-    props = torch.cuda.get_device_properties(device_index)
-    return (props.major, props.minor) >= (9, 0) and props.shared_memory_per_multiprocessor - 1024 >= SHARED_BYTES
+    shared = torch.cuda.get_device_properties(device_index).shared_memory_per_multiprocessor
+    return capability(device_index) >= (9, 0) and shared - 1024 >= SHARED_BYTES
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,5 +59,6 @@ def forward(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
     grid = min(sm_count(index), -(-x.shape[0] // ROWS))
     with torch.cuda.device(index):
         _kernel(index, x.dtype).launch(grid, THREADS, torch.cuda.current_stream(index).cuda_stream,
-                              *(ctypes.c_void_p(t.data_ptr()) for t in (x, R, L, z)), ctypes.c_int(x.shape[0]))
+                                       *(ctypes.c_void_p(t.data_ptr()) for t in (x, R, L, z)),
+                                       ctypes.c_int(x.shape[0]))
     return z
