@@ -1,8 +1,9 @@
 """The one-launch forward for square bfloat16 or float16 factors of 32 blocks of 32 (n = 1024) on GPUs of
 compute capability 9.0 and newer: ``forward_b32.cu``, compiled by NVRTC at first use on each device and
-data type. It keeps the middle permutation in registers; on an H200 it takes 16.9 us at batch 8192 where
-the Triton one-launch kernel takes 23.1 us, and 6.7 us at batch 64 (results/kernels_small/). Like a
-Triton kernel's, the first call compiles: make it before capturing a CUDA graph.
+data type. It keeps the middle permutation in registers and leaves the loads and stores to warps of their
+own; on an H200 it takes 16.0 us at batch 8192 where the Triton one-launch kernel takes 23.2 us, and 6.5 us
+at batch 64 (results/kernels_small/). Like a Triton kernel's, the first call compiles: make it before
+capturing a CUDA graph.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from . import _nvrtc
 from ._device import capability, index_of, sm_count
 
 SOURCE = Path(__file__).with_name("forward_b32.cu")
-NB, ROWS, THREADS, STAGES = 32, 16, 128, 3
-SHARED_BYTES = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16  # SMEM_BYTES of forward_b32.cu
+NB, ROWS, THREADS, STAGES = 32, 16, 256, 3  # 4 compute warps and 4 that move the data
+SHARED_BYTES = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16 + 16 * STAGES  # SMEM_BYTES of forward_b32.cu
 
 
 def applies(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:

@@ -1,22 +1,23 @@
 // One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 (float16 with -DHALF) factors
 // with 32 blocks of 32 (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first use by NVRTC
-// (_forward_b32.py); measured in results/kernels_small/ (16.9 us at batch 8192 on an H200, Triton's
+// (_forward_b32.py); measured in results/kernels_small/ (16.0 us at batch 8192 on an H200, Triton's
 // one-launch kernel 23.1 us).
 //
 // Conventions of the Triton kernels (_triton._whole_kernel): u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p]
-// (rounded to the data type), z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 4 warps per SM holds R and L in
-// shared memory for the whole launch (128 KiB, two bulk copies) and runs over tiles of 16 rows; the next two
-// tiles' x are in flight (cp.async, three buffers) while this one computes. Warp w owns the outputs q in
-// [8w, 8w + 8) of every R block:
+// (rounded to the data type), z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 8 warps per SM holds R and L in
+// shared memory for the whole launch (128 KiB, two bulk copies) and runs over tiles of 16 rows in three buffers.
+// Warps 4-7 move the data: they store a tile's z from its buffer and load the tile three ahead into it
+// (cp.async), each handoff on the buffer's mbarriers (x landed, z staged), so the compute warps 0-3 never wait
+// for a store or issue a load. Compute warp w owns the outputs q in [8w, 8w + 8) of every R block:
 //  1. R stage: per block k, two mma.sync m16n8k16 whose A fragments are one 16-byte shared load a row
 //     (the contraction order inside a block is permuted so that lane a's k values are x[.., 8a .. 8a+7];
 //     R's fragments are then 16 contiguous bytes of its row q, so R stays in its own layout).
-//  2. Middle permutation: the R blocks are visited in the order k = 8 (j % 4) + j / 4, so that a 4 x 4 word
+//  2. Middle permutation: block k's R-stage words go to slot j = 4 (k % 8) + k / 8, so that a 4 x 4 word
 //     transpose within each quad (shuffles) and a 2 x 2 16-bit transpose (byte_perm) leave lane a the pairs
 //     u[row][8a + 2p, +1][q] for every q: the L stage's A fragments, whose B fragments are then again 16
 //     contiguous bytes of a row, L[q][s][8a .. 8a + 7]. No weight is stored permuted.
 //  3. L stage: per q, 8 mma.sync; the outputs of the warp's 8 q's for one (row, s) are 16 contiguous bytes
-//     of z. They go to a z tile in the tile's x buffer (free once the R stage is done), which all warps then
+//     of z. They go to a z tile in the tile's x buffer (free once the R stage is done), which the movers
 //     store as whole rows (16-byte stores straight from the fragments fill only half of each 32-byte
 //     sector: the L2 became the limit).
 // The x and z tiles are swizzled in 16-byte chunks (xswz, zswz), so every shared-memory access is free of
@@ -33,17 +34,19 @@ typedef unsigned short bf16;  // the 16-bit data, bfloat16 or (HALF) float16
 #define NB 32
 #define N (NB * NB)
 #define BM 16
-#define THREADS 128
-#define STAGES 3                     // x tiles in shared memory: this one and the next two in flight
+#define COMPUTE 128                  // threads of the compute warps 0-3
+#define MOVERS 128                   // threads of the warps 4-7 that load x and store z
+#define THREADS (COMPUTE + MOVERS)
+#define STAGES 3                     // tile buffers: x in, being computed, z out
 #define W_BYTES (NB * NB * NB * 2)   // one factor: 64 KiB
 #define X_BYTES (BM * N * 2)         // a tile of x (16-byte chunks swizzled, xswz), then of z (zswz)
-#define SMEM_BYTES (2 * W_BYTES + STAGES * X_BYTES + 16)  // + the weights' two mbarriers
-static_assert(THREADS == N / 8, "a thread moves one 16-byte chunk of every row of a tile");
+#define SMEM_BYTES (2 * W_BYTES + STAGES * X_BYTES + 16 + 16 * STAGES)  // + mbarriers: R, L; x, z of each buffer
+static_assert(MOVERS == N / 8, "a mover moves one 16-byte chunk of every row of a tile");
+static_assert(COMPUTE == MOVERS, "the z mbarriers count compute threads, the x ones movers");
 
 __device__ __forceinline__ void cp_async16(u32 dst, const void* src, u32 src_bytes) {
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 // The weights: one bulk copy each (the TMA unit), completing on an mbarrier.
 __device__ __forceinline__ void bulk_load(u32 dst, const void* src, u32 bytes, u32 mbar) {
   asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n"
@@ -53,8 +56,13 @@ __device__ __forceinline__ void mbar_wait(u32 mbar, u32 phase) {
   asm volatile("{\n.reg .pred p;\nwait_%=:\nmbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n@!p bra wait_%=;\n}\n"
                ::"r"(mbar), "r"(phase) : "memory");
 }
-template <int K>
-__device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(K) : "memory"); }
+// The x buffer's mbarrier completes once every mover's cp.async before this point has landed.
+__device__ __forceinline__ void cp_async_arrive(u32 mbar) {
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(mbar) : "memory");
+}
+__device__ __forceinline__ void named_barrier(u32 id, u32 threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
 
 __device__ __forceinline__ void mma(float (&d)[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1) {
   asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
@@ -99,47 +107,72 @@ monarch_forward_b32(const bf16* __restrict__ x, const bf16* __restrict__ R, cons
   const u32 tid = threadIdx.x, lane = tid & 31u, w = tid >> 5, g = lane >> 2, a = lane & 3u;
   const int ntiles = (nrows + BM - 1) / BM;
 
-  const u32 mbar_r = rs + SMEM_BYTES - 16, mbar_l = mbar_r + 8;  // R and L arrived: the R stage waits only for R
+  const u32 mbar_r = xs + STAGES * X_BYTES, mbar_l = mbar_r + 8;  // R and L arrived: the R stage waits only for R
+  const u32 mbar_x = mbar_l + 8, mbar_z = mbar_x + 8 * STAGES;     // per buffer: its x landed, its z staged
   if (tid == 0) {
-    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\nmbarrier.init.shared::cta.b64 [%1], 1;\n"
-                 "fence.proxy.async.shared::cta;\n" ::"r"(mbar_r), "r"(mbar_l) : "memory");
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\nmbarrier.init.shared::cta.b64 [%1], 1;\n" ::"r"(mbar_r), "r"(mbar_l) : "memory");
+    for (int b = 0; b < STAGES; ++b)
+      asm volatile("mbarrier.init.shared::cta.b64 [%0], %2;\nmbarrier.init.shared::cta.b64 [%1], %2;\n"
+                   ::"r"(mbar_x + 8 * b), "r"(mbar_z + 8 * b), "n"(MOVERS) : "memory");
+    asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
     asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %2;\nmbarrier.arrive.expect_tx.shared::cta.b64 _, [%1], %2;\n"
                  ::"r"(mbar_r), "r"(mbar_l), "n"(W_BYTES) : "memory");
-    bulk_load(rs, R, W_BYTES, mbar_r);
-    bulk_load(ls, L, W_BYTES, mbar_l);
+    bulk_load(rs, R, W_BYTES, mbar_r);  // L, needed later, after the first x tile (mover 0)
   }
   __syncthreads();  // the mbarriers are initialised before anyone waits on them
-  auto load_x = [&](int tile, u32 buf) {  // thread tid moves chunk tid of each row; rows past nrows are zero-filled
-#pragma unroll
-    for (int r = 0; r < BM; ++r) {
-      const int row = tile * BM + r;
-      const bool ok = row < nrows;
-      cp_async16(xs + buf * X_BYTES + xswz(r, tid), x + static_cast<size_t>(ok ? row : 0) * N + tid * 8u, ok ? 16u : 0u);
-    }
-  };
-  int tile = blockIdx.x;
   const int grid = static_cast<int>(gridDim.x);
-  for (int i = 0; i < STAGES - 1; ++i) {  // one commit group a tile, empty past the last
-    if (tile + i * grid < ntiles) load_x(tile + i * grid, i);
-    cp_async_commit();
-  }
-  mbar_wait(mbar_r, 0);
 
-  for (u32 it = 0; tile < ntiles; tile += grid, ++it) {
-    cp_async_wait<STAGES - 2>();
-    __syncthreads();  // this tile's x visible to all warps; the tile before is stored, its buffer free
-    const int ahead = tile + (STAGES - 1) * grid;
-    if (ahead < ntiles) load_x(ahead, (it + STAGES - 1) % STAGES);
-    cp_async_commit();
-    unsigned char* const X = XS + (it % STAGES) * X_BYTES;
+  if (tid >= COMPUTE) {  // a mover: tile i + 3 grid goes into buffer i % 3 once tile i's z has left it
+    const u32 m = tid - COMPUTE;
+    auto load_x = [&](int tile, u32 buf) {  // mover m moves chunk m of each row; rows past nrows are zero-filled
+#pragma unroll
+      for (int r = 0; r < BM; ++r) {
+        const int row = tile * BM + r;
+        const bool ok = row < nrows;
+        cp_async16(xs + buf * X_BYTES + xswz(r, m), x + static_cast<size_t>(ok ? row : 0) * N + m * 8u, ok ? 16u : 0u);
+      }
+      cp_async_arrive(mbar_x + 8 * buf);
+    };
+    // The first three tiles: the first alone, then, where there are more, the next two. Every CTA asking for
+    // all three at once delays every first tile (16.4 against 15.9 us at batch 8192).
+    for (int b = 0; b < STAGES; ++b) {
+      const int tile = blockIdx.x + b * grid;
+      if (tile < ntiles) load_x(tile, b);
+      if (b == 0 && m == 0) bulk_load(ls, L, W_BYTES, mbar_l);
+      if (b == 0 && tile + grid < ntiles) mbar_wait(mbar_x, 0);
+    }
+    u32 it = 0;
+    for (int tile = blockIdx.x; tile < ntiles; tile += grid, ++it) {
+      const u32 b = it % STAGES;
+      mbar_wait(mbar_z + 8 * b, (it / STAGES) & 1u);
+      const unsigned char* const Z = XS + b * X_BYTES;
+#pragma unroll
+      for (int r = 0; r < BM; ++r) {  // whole rows: 512 contiguous bytes a warp
+        const int row = tile * BM + r;
+        if (row < nrows)
+          *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + m * 8u) = *reinterpret_cast<const uint4*>(Z + zswz(r, m));
+      }
+      named_barrier(1, MOVERS);  // every mover has read its z chunks (zswz and xswz put a mover's chunks apart)
+      const int ahead = tile + STAGES * grid;
+      if (ahead < ntiles) load_x(ahead, b);
+    }
+    return;
+  }
+
+  mbar_wait(mbar_r, 0);
+  u32 it = 0;
+  for (int tile = blockIdx.x; tile < ntiles; tile += grid, ++it) {
+    const u32 b = it % STAGES;
+    mbar_wait(mbar_x + 8 * b, (it / STAGES) & 1u);
+    unsigned char* const X = XS + b * X_BYTES;
 
     // 1. R stage: lo[j] / hi[j] = u[row g / g + 8][k][8w + 2a, +1], 16-bit, for the block k = 8 (j % 4) + j / 4
     u32 lo[NB], hi[NB];
     const unsigned char* const xrow = X + g * (N * 2u) + 16u * a;  // xswz(g, 4k + a) = xrow + 64 (k ^ (g & 1)):
     const int flip = 64 * static_cast<int>(g & 1u);                // xrow + 64k + flip (k even) or - flip (k odd)
 #pragma unroll
-    for (int j = 0; j < NB; ++j) {
-      const int k = 8 * (j & 3) + (j >> 2);
+    for (int k = 0; k < NB; ++k) {  // through x and R in order
+      const int j = 4 * (k & 7) + k / 8;
       const unsigned char* const xk = xrow + 64 * k + ((k & 1) ? -flip : flip);
       const uint4 xg = *reinterpret_cast<const uint4*>(xk);
       const uint4 xh = *reinterpret_cast<const uint4*>(xk + 8 * N * 2);
@@ -188,7 +221,7 @@ monarch_forward_b32(const bf16* __restrict__ x, const bf16* __restrict__ R, cons
         }
       }
     }
-    __syncthreads();  // every warp is done with x: its buffer takes the z tile
+    named_barrier(2, COMPUTE);  // every compute warp is done with x: its buffer takes the z tile
 #pragma unroll
     for (int h = 0; h < 2; ++h)
 #pragma unroll
@@ -197,13 +230,6 @@ monarch_forward_b32(const bf16* __restrict__ x, const bf16* __restrict__ R, cons
         for (int e = 0; e < 2; ++e)
           *reinterpret_cast<uint4*>(X + zswz(g + 8 * h, (8 * nt + 2 * a + e) * 4 + w)) =
               make_uint4(out[nt][e][h][0], out[nt][e][h][1], out[nt][e][h][2], out[nt][e][h][3]);
-    __syncthreads();
-#pragma unroll
-    for (int r = 0; r < BM; ++r) {  // whole rows: 512 contiguous bytes a warp
-      const int row = tile * BM + r;
-      if (row < nrows)
-        *reinterpret_cast<uint4*>(z + static_cast<size_t>(row) * N + tid * 8u) = *reinterpret_cast<const uint4*>(X + zswz(r, tid));
-    }
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(mbar_z + 8 * b) : "memory");
   }
-  cp_async_wait<0>();
 }

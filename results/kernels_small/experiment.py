@@ -46,7 +46,7 @@ def main() -> None:
                     "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "command": "PYTHONPATH=$PWD python results/kernels_small/experiment.py",
                     "shape": "n = 1024 (32 blocks of 32), bf16", "threads": _forward_b32.THREADS,
-                    "rows_per_tile": _forward_b32.ROWS, "x_stages": _forward_b32.STAGES,
+                    "rows_per_tile": _forward_b32.ROWS, "tile_buffers": _forward_b32.STAGES,
                     "registers": kernel.attribute(_nvrtc.ATTR_NUM_REGS),
                     "local_bytes": kernel.attribute(_nvrtc.ATTR_LOCAL_SIZE_BYTES),
                     "shared_bytes": _forward_b32.SHARED_BYTES,
