@@ -99,6 +99,7 @@ __device__ __forceinline__ void quad_transpose(u32& w0, u32& w1, u32& w2, u32& w
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
 monarch_forward_b32(const bf16* __restrict__ x, const bf16* __restrict__ R, const bf16* __restrict__ L,
                       bf16* __restrict__ z, int nrows) {
+  if (blockDim.x != THREADS) __trap();  // fewer threads would leave the compute warps waiting for movers forever
   extern __shared__ __align__(128) unsigned char smem[];
   unsigned char* const RS = smem;
   unsigned char* const LS = smem + W_BYTES;
