@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import ctypes
 import functools
-from pathlib import Path
 
 import torch
 
 from . import _nvrtc
-from ._device import capability, index_of, sm_count
+from ._device import capability, has_room, index_of, sm_count
 
-SOURCE = Path(__file__).with_name("forward_b32.cu")
 NB, ROWS, THREADS, STAGES = 32, 16, 256, 3  # 4 compute warps and 4 that move the data
 SHARED_BYTES = 2 * NB ** 3 * 2 + STAGES * ROWS * NB * NB * 2 + 16 + 16 * STAGES  # SMEM_BYTES of forward_b32.cu
 
@@ -39,17 +37,7 @@ def applies(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
 def _fits(device_index: int) -> bool:
     """Compute capability 9.0 or newer (bulk copies) and the kernel's 224 KiB of shared memory in one block
     (an SM's, less the 1 KiB the system keeps a block): Hopper and datacenter Blackwell."""
-    shared = torch.cuda.get_device_properties(device_index).shared_memory_per_multiprocessor
-    return capability(device_index) >= (9, 0) and shared - 1024 >= SHARED_BYTES
-
-
-@functools.lru_cache(maxsize=None)
-def _kernel(device_index: int, dtype: torch.dtype) -> _nvrtc.Kernel:
-    major, minor = capability(device_index)
-    options = ("-DHALF",) if dtype == torch.float16 else ()
-    cubin = _nvrtc.compile_cuda(SOURCE.read_text(), SOURCE.name, f"sm_{major}{minor}", options)
-    with torch.cuda.device(device_index):
-        return _nvrtc.Kernel(cubin, "monarch_forward_b32", SHARED_BYTES)
+    return capability(device_index) >= (9, 0) and has_room(device_index, SHARED_BYTES)
 
 
 def forward(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
@@ -59,7 +47,7 @@ def forward(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> torch.Tensor:
     z = torch.empty_like(x)
     grid = min(sm_count(index), -(-x.shape[0] // ROWS))
     with torch.cuda.device(index):
-        _kernel(index, x.dtype).launch(grid, THREADS, torch.cuda.current_stream(index).cuda_stream,
-                                       *(ctypes.c_void_p(t.data_ptr()) for t in (x, R, L, z)),
-                                       ctypes.c_int(x.shape[0]))
+        kernel = _nvrtc.package_kernel("forward_b32.cu", "monarch_forward_b32", index, x.dtype, SHARED_BYTES)
+        kernel.launch(grid, THREADS, torch.cuda.current_stream(index).cuda_stream,
+                      *(ctypes.c_void_p(t.data_ptr()) for t in (x, R, L, z)), ctypes.c_int(x.shape[0]))
     return z

@@ -2,7 +2,7 @@
 
 NVRTC ships with PyTorch's CUDA wheels (``nvidia-cuda-nvrtc``) and the driver with the GPU, so no
 compiler or toolkit needs to be installed. For kernels Triton cannot express: data moved between the
-lanes of a warp (``forward_b32.cu``), thread-block clusters and distributed shared memory
+lanes of a warp (``forward_b32.cu``, ``l_stage_b64.cu``), thread-block clusters and distributed shared memory
 (``results/kernels_cluster/``).
 """
 
@@ -13,6 +13,11 @@ import functools
 import glob
 import os
 import sys
+from pathlib import Path
+
+import torch
+
+from ._device import capability
 
 # CUfunction_attribute values (cuda.h)
 ATTR_LOCAL_SIZE_BYTES = 3
@@ -135,3 +140,15 @@ class Kernel:
         params = (ctypes.c_void_p * len(args))(*[ctypes.cast(ctypes.pointer(a), ctypes.c_void_p) for a in args])
         _check(_driver().cuLaunchKernel(self._func, grid, 1, 1, block, 1, 1, self.shared_bytes,
                                         ctypes.c_void_p(stream), params, None), "cuLaunchKernel")
+
+
+@functools.lru_cache(maxsize=None)
+def package_kernel(source: str, name: str, device_index: int, dtype: torch.dtype, shared_bytes: int) -> Kernel:
+    """Kernel ``name`` of this folder's CUDA file ``source`` (after ``common.cuh``) for 16-bit ``dtype``
+    (bfloat16, or float16 through -DHALF), compiled at first use for the device's architecture and loaded there."""
+    folder = Path(__file__).parent
+    text = (folder / "common.cuh").read_text() + "\n" + (folder / source).read_text()
+    major, minor = capability(device_index)
+    cubin = compile_cuda(text, source, f"sm_{major}{minor}", ("-DHALF",) if dtype == torch.float16 else ())
+    with torch.cuda.device(device_index):
+        return Kernel(cubin, name, shared_bytes)

@@ -17,7 +17,8 @@ permutation is index arithmetic on rows:
     stage1_adj    V             -R2^T blocks-------->  gx (B, k*E*p)
 
 (An L stage that writes z directly must scatter each block's outputs with a stride of l elements;
-through the feature-major Zt the scatter becomes one tile transpose.)
+through the feature-major Zt the scatter becomes one tile transpose. For 64 blocks of 64 in 2-byte data
+the CUDA kernel ``_l_stage_b64`` does the scatter itself, 16 blocks at a time, in 32-byte runs.)
 
 Small factors (every block 16 or 32 wide, l = q, r = k, 2-byte data) run the forward in one launch
 instead (``whole``): a program takes BM rows of x as (k, BM, p), multiplies all R blocks in one 3-D

@@ -1,7 +1,7 @@
 // One-launch persistent Monarch forward z = P_out L P_mid R x for square bf16 (float16 with -DHALF) factors
-// with 32 blocks of 32 (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first use by NVRTC
-// (_forward_b32.py); measured in results/kernels_small/ (16.0 us at batch 8192 on an H200, Triton's
-// one-launch kernel 23.1 us).
+// with 32 blocks of 32 (n = 1024) on sm_90 and newer, the middle permutation done in registers. Compiled at first
+// use by NVRTC (_forward_b32.py), after common.cuh; measured in results/kernels_small/ (16.0 us at batch 8192 on
+// an H200, Triton's one-launch kernel 23.1 us).
 //
 // Conventions of the Triton kernels (_triton._whole_kernel): u[b][k][q] = sum_p R[k,q,p] x[b, k*32 + p]
 // (rounded to the data type), z[b, s*32 + q] = sum_k L[q,s,k] u[b][k][q]. One CTA of 8 warps per SM holds R and L in
@@ -23,14 +23,6 @@
 // The x and z tiles are swizzled in 16-byte chunks (xswz, zswz), so every shared-memory access is free of
 // bank conflicts; R and L fragments are 16 bytes a lane over 512 contiguous bytes.
 
-typedef unsigned int u32;
-typedef unsigned short bf16;  // the 16-bit data, bfloat16 or (HALF) float16
-#ifdef HALF
-#define TYPE "f16"
-#else
-#define TYPE "bf16"
-#endif
-
 #define NB 32
 #define N (NB * NB)
 #define BM 16
@@ -44,9 +36,6 @@ typedef unsigned short bf16;  // the 16-bit data, bfloat16 or (HALF) float16
 static_assert(MOVERS == N / 8, "a mover moves one 16-byte chunk of every row of a tile");
 static_assert(COMPUTE == MOVERS, "the z mbarriers count compute threads, the x ones movers");
 
-__device__ __forceinline__ void cp_async16(u32 dst, const void* src, u32 src_bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes));
-}
 // The weights: one bulk copy each (the TMA unit), completing on an mbarrier.
 __device__ __forceinline__ void bulk_load(u32 dst, const void* src, u32 bytes, u32 mbar) {
   asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n"
@@ -62,18 +51,6 @@ __device__ __forceinline__ void cp_async_arrive(u32 mbar) {
 }
 __device__ __forceinline__ void named_barrier(u32 id, u32 threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
-}
-
-__device__ __forceinline__ void mma(float (&d)[4], u32 a0, u32 a1, u32 a2, u32 a3, u32 b0, u32 b1) {
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32." TYPE "." TYPE ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-               "{%0,%1,%2,%3};\n"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-}
-__device__ __forceinline__ u32 pack(float lo, float hi) {  // two 16-bit values, lo at the lower address
-  u32 r;
-  asm("cvt.rn." TYPE "x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
-  return r;
 }
 
 // Byte offset of 16-byte chunk c of x-tile row r: rows g and g + 1, read together in the R stage, on

@@ -10,7 +10,7 @@ import functools
 import torch
 
 from ..monarch.fixed import real_form
-from . import _forward_b32
+from . import _forward_b32, _l_stage_b64
 from . import _triton as tk
 from ._device import index_of, sm_count
 
@@ -34,7 +34,8 @@ def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
 def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
     """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E)); the
     feature-major L-stage and transpose tiles are the best of a sweep on an H200
-    (results/kernels_notes.md)."""
+    (results/kernels_notes.md). "t2"["cuda"]: the CUDA L stage for 2-byte L of 64 blocks of 64 from 1024 rows
+    (up to 512 the Triton L stage and transpose are as fast or faster: results/kernels_l_stage_h200.json)."""
     k, q, p, l, s, r, E = dims
     PW, QW, RW, SW = E * p, E * q, E * r, E * s
     kmax = 128 if itemsize == 2 else 64
@@ -48,7 +49,8 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
     wide = max(RW, SW) > 64
     cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW),
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
-                  "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4},
+                  "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4,
+                  "cuda": itemsize == 2 and (l, s, r, E) == (64, 64, 64, 1) and batch >= 1024},  # _l_stage_b64
            "tr": {"T": 128, "warps": 8}}
     if tiles := one_launch(dims, itemsize, batch, sms):
         cfg["whole"] = tiles
@@ -85,7 +87,10 @@ def _precision(dtype: torch.dtype) -> str:
 
 
 def _l_stage(u, WL, dims, cfg, prec):
-    """z (B, s*l*E) from the R stage's feature-major output u."""
+    """z (B, s*l*E) from the R stage's feature-major output u: one CUDA kernel for 2-byte L of 64 blocks of 64
+    (``_l_stage_b64``), else the L-stage kernel and a transpose."""
+    if cfg["t2"].get("cuda") and _l_stage_b64.applies(u, WL):
+        return _l_stage_b64.l_stage(u, WL)
     return tk.transpose(tk.stage2t(u, WL, dims, cfg, prec), cfg)
 
 

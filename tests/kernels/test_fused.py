@@ -122,6 +122,49 @@ def test_b32_cuda_forward_and_its_fallback(dtype):
         assert (y.float() - y_triton.float()).abs().max() <= 2 * ulp * y_triton.float().abs().max()
 
 
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "f16"])
+def test_l_stage_b64_cuda_kernel_and_its_fallback(dtype, monkeypatch):
+    """2-byte factors of 64 blocks of 64 take the CUDA L stage (``_l_stage_b64``, from 1024 rows by default) where the
+    batch is a multiple of 8 (1000: a part-filled last tile; 8: one part-filled tile), M x and the backward of M^T x
+    alike, and the Triton L stage and transpose otherwise (21 rows); all match the float64 reference, and the two
+    paths match each other to a rounding."""
+    from monarch_sci.kernels import _l_stage_b64
+    from monarch_sci.kernels.fused import fused_apply, make_config
+
+    calls = []
+    original = _l_stage_b64.l_stage
+    monkeypatch.setattr(_l_stage_b64, "l_stage", lambda u, L: calls.append(u.shape[1]) or original(u, L))
+    large = make_config((64,) * 6 + (1,), 2, 1024)
+    assert large["t2"]["cuda"] and not make_config((64,) * 6 + (1,), 2, 512)["t2"]["cuda"]  # from 1024 rows
+    for batch, adjoint in (((1000,), False), ((8,), False), ((3, 7), False), ((1000,), True)):
+        check((64, 64, 64), (64, 64, 64), dtype, batch, adjoint, config=large)
+    assert calls == [1000, 8, 1000]  # the forwards at 1000 and 8 rows, then the adjoint's backward (gx = M gy)
+    g = torch.Generator(device="cuda").manual_seed(5)
+    R, L = (torch.randn(64, 64, 64, device="cuda", generator=g).div(8).to(dtype) for _ in range(2))
+    x = torch.randn(1000, 4096, device="cuda", generator=g).to(dtype)
+    y = fused_apply(x, R, L, config=large)
+    y_triton = fused_apply(x, R, L, config={**large, "t2": {**large["t2"], "cuda": False}})
+    ulp = 2 ** -7 if dtype == torch.bfloat16 else 2 ** -10
+    assert (y.float() - y_triton.float()).abs().max() <= 2 * ulp * y_triton.float().abs().max()
+
+
+def test_l_stage_b64_only_for_its_case():
+    from monarch_sci.kernels import _l_stage_b64
+
+    u, L = torch.zeros(4096, 16, dtype=torch.bfloat16), torch.zeros(64, 64, 64, dtype=torch.bfloat16)
+    assert not _l_stage_b64.applies(u, L)  # not on CUDA
+    if CUDA:
+        u, L = u.cuda(), L.cuda()
+        if torch.cuda.get_device_capability() >= (9, 0):  # 192 KiB of shared memory in one block
+            assert _l_stage_b64.applies(u, L)
+        assert not _l_stage_b64.applies(u[:, :12], L)  # a batch not a multiple of 8 (and strided)
+        assert not _l_stage_b64.applies(torch.zeros(4096, 12, dtype=u.dtype, device="cuda"), L)
+        assert not _l_stage_b64.applies(u.float(), L.float())  # float32
+        assert not _l_stage_b64.applies(u[:2048], L[:32])  # other blocks
+
+
 def test_b32_cuda_forward_only_for_its_case():
     from monarch_sci.kernels import _forward_b32
 
