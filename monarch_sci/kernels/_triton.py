@@ -59,10 +59,11 @@ def _stage1_tile(x_ptr, w_ptr, u_ptr, b0, kk, nrows, sx, ldu,
 
 
 @triton.jit
-def _stage1_adj_tile(v_ptr, w_ptr, gx_ptr, b0, kk, nrows, ldv, sx,
+def _stage1_adj_tile(v_ptr, w_ptr, gx_ptr, x_ptr, dw, b0, kk, nrows, ldv, sx,
                      Q_: tl.constexpr, P_: tl.constexpr, E: tl.constexpr,
-                     BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, PREC: tl.constexpr):
-    """Transpose of stage 1: gx[b, kk*E*p + j] = sum_i R2[kk, i, j] v[kk*E*q + i, b]."""
+                     BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, WGRAD: tl.constexpr, PREC: tl.constexpr):
+    """Transpose of stage 1: gx[b, kk*E*p + j] = sum_i R2[kk, i, j] v[kk*E*q + i, b]; with WGRAD (the block one
+    (BK, BN) tile) returns dw + sum_b v[kk*E*q + i, b] x[b, kk*E*p + j], the rows' share of dR2[kk]."""
     PW: tl.constexpr = E * P_
     QW: tl.constexpr = E * Q_
     rows = b0 + tl.arange(0, BM)
@@ -77,8 +78,13 @@ def _stage1_adj_tile(v_ptr, w_ptr, gx_ptr, b0, kk, nrows, ldv, sx,
             wt = tl.load(w_ptr + kk * (QW * PW) + ks[:, None] * PW + cols[None, :],
                          mask=(ks[:, None] < QW) & (cols[None, :] < PW), other=0.0)
             acc = tl.dot(vt, wt, acc, input_precision=PREC)
+            if WGRAD:
+                xt = tl.load(x_ptr + rows.to(tl.int64)[:, None] * sx + kk * PW + cols[None, :],
+                             mask=rmask[:, None] & (cols[None, :] < PW), other=0.0)
+                dw = tl.dot(tl.trans(vt), xt, dw, input_precision=PREC)
         tl.store(gx_ptr + rows.to(tl.int64)[:, None] * sx + kk * PW + cols[None, :], acc.to(gx_ptr.dtype.element_ty),
                  mask=rmask[:, None] & (cols[None, :] < PW))
+    return dw
 
 
 @triton.jit
@@ -94,48 +100,72 @@ def _stage1_kernel(x_ptr, w_ptr, u_ptr, nrows, sx, ldu,
 
 
 @triton.jit
-def _stage1_adj_kernel(v_ptr, w_ptr, gx_ptr, nrows, ldv, sx,
+def _stage1_adj_kernel(v_ptr, w_ptr, gx_ptr, x_ptr, dw_ptr, nrows, ldv, sx,
                        K_: tl.constexpr, Q_: tl.constexpr, P_: tl.constexpr, E: tl.constexpr,
-                       BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, KG: tl.constexpr, PREC: tl.constexpr):
-    b0 = tl.program_id(0) * BM
+                       BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, KG: tl.constexpr, TILES: tl.constexpr,
+                       WGRAD: tl.constexpr, PREC: tl.constexpr):
+    """R blocks [k_lo, k_lo + KG) on the row tiles [TILES i, TILES i + TILES) for i = program_id(0); WGRAD: the
+    tiles' sums of dR2[kk] to dw_ptr[i, kk] (float32, (E*q, E*p))."""
     k_lo = tl.program_id(1) * KG
     for j in range(KG):
         kk = k_lo + j
-        _stage1_adj_tile(v_ptr, w_ptr, gx_ptr, b0, kk, nrows, ldv, sx, Q_, P_, E, BM, BN, BK, PREC)
+        dw = tl.zeros((BK, BN), dtype=tl.float32)
+        for t in range(TILES):
+            b0 = (tl.program_id(0) * TILES + t) * BM
+            dw = _stage1_adj_tile(v_ptr, w_ptr, gx_ptr, x_ptr, dw, b0, kk, nrows, ldv, sx, Q_, P_, E, BM, BN, BK,
+                                  WGRAD, PREC)
+        if WGRAD:
+            ii = tl.arange(0, BK)
+            jj = tl.arange(0, BN)
+            tl.store(dw_ptr + (tl.program_id(0) * K_ + kk).to(tl.int64) * (E * Q_ * E * P_) + ii[:, None] * (E * P_)
+                     + jj[None, :], dw, mask=(ii[:, None] < E * Q_) & (jj[None, :] < E * P_))
 
 
 @triton.jit
-def _blocks_t_kernel(in_ptr, w_ptr, out_ptr, nrows, ld_in, ld_out, w_si, w_sj,
+def _blocks_t_kernel(in_ptr, w_ptr, out_ptr, u_ptr, dw_ptr, nrows, ld_in, ld_out, w_si, w_sj,
                      L_: tl.constexpr, NO: tl.constexpr, NI: tl.constexpr, E: tl.constexpr,
                      IN_PERM: tl.constexpr, OUT_PERM: tl.constexpr, BB: tl.constexpr, BO: tl.constexpr,
-                     BK: tl.constexpr, PREC: tl.constexpr):
-    """Block ll = program_id(1) on batch columns [b0, b0+BB) of feature-major data:
-    out[orow(i), b] = sum_j W[ll, i, j] in[irow(j), b], W[ll, i, j] at w_ptr + ll*NO*NI + i*w_si + j*w_sj,
-    rows ll*N + i (contiguous) or ((i//E)*L_ + ll)*E + i%E (PERM: the Monarch permutation)."""
+                     BK: tl.constexpr, TILES: tl.constexpr, WGRAD: tl.constexpr, PREC: tl.constexpr):
+    """Block ll = program_id(1) on the batch tiles [TILES i, TILES i + TILES) of BB columns (i = program_id(0))
+    of feature-major data: out[orow(i), b] = sum_j W[ll, i, j] in[irow(j), b], W[ll, i, j] at
+    w_ptr + ll*NO*NI + i*w_si + j*w_sj, rows ll*N + i (contiguous) or ((i//E)*L_ + ll)*E + i%E (PERM: the
+    Monarch permutation). WGRAD (the block one (BO, BK) tile): the tiles' sums of
+    dW[ll, j, i] = sum_b in[irow(j), b] u[ll*NO + i, b] to dw_ptr[i, ll] (float32, (NI, NO))."""
     ll = tl.program_id(1)
-    bs = tl.program_id(0) * BB + tl.arange(0, BB)
-    bmask = bs < nrows
     w_blk = w_ptr + ll * (NO * NI)
-    for o0 in tl.static_range(0, NO, BO):
-        i = o0 + tl.arange(0, BO)
-        acc = tl.zeros((BO, BB), dtype=tl.float32)
-        for k0 in tl.static_range(0, NI, BK):
-            j = k0 + tl.arange(0, BK)
-            w = tl.load(w_blk + i[:, None] * w_si + j[None, :] * w_sj, mask=(i[:, None] < NO) & (j[None, :] < NI),
-                        other=0.0)
-            if IN_PERM:
-                irow = ((j // E) * L_ + ll) * E + j % E
+    dw = tl.zeros((BK, BO), dtype=tl.float32)
+    for t in range(TILES):
+        bs = (tl.program_id(0) * TILES + t) * BB + tl.arange(0, BB)
+        bmask = bs < nrows
+        for o0 in tl.static_range(0, NO, BO):
+            i = o0 + tl.arange(0, BO)
+            acc = tl.zeros((BO, BB), dtype=tl.float32)
+            for k0 in tl.static_range(0, NI, BK):
+                j = k0 + tl.arange(0, BK)
+                w = tl.load(w_blk + i[:, None] * w_si + j[None, :] * w_sj, mask=(i[:, None] < NO) & (j[None, :] < NI),
+                            other=0.0)
+                if IN_PERM:
+                    irow = ((j // E) * L_ + ll) * E + j % E
+                else:
+                    irow = ll * NI + j
+                a = tl.load(in_ptr + irow[:, None].to(tl.int64) * ld_in + bs[None, :],
+                            mask=(j[:, None] < NI) & bmask[None, :], other=0.0)
+                acc = tl.dot(w, a, acc, input_precision=PREC)
+                if WGRAD:
+                    ut = tl.load(u_ptr + (ll * NO + i)[:, None].to(tl.int64) * ld_in + bs[None, :],
+                                 mask=(i[:, None] < NO) & bmask[None, :], other=0.0)
+                    dw = tl.dot(a, tl.trans(ut), dw, input_precision=PREC)
+            if OUT_PERM:
+                orow = ((i // E) * L_ + ll) * E + i % E
             else:
-                irow = ll * NI + j
-            a = tl.load(in_ptr + irow[:, None].to(tl.int64) * ld_in + bs[None, :],
-                        mask=(j[:, None] < NI) & bmask[None, :], other=0.0)
-            acc = tl.dot(w, a, acc, input_precision=PREC)
-        if OUT_PERM:
-            orow = ((i // E) * L_ + ll) * E + i % E
-        else:
-            orow = ll * NO + i
-        tl.store(out_ptr + orow[:, None].to(tl.int64) * ld_out + bs[None, :], acc.to(out_ptr.dtype.element_ty),
-                 mask=(i[:, None] < NO) & bmask[None, :])
+                orow = ll * NO + i
+            tl.store(out_ptr + orow[:, None].to(tl.int64) * ld_out + bs[None, :], acc.to(out_ptr.dtype.element_ty),
+                     mask=(i[:, None] < NO) & bmask[None, :])
+    if WGRAD:
+        jj = tl.arange(0, BK)
+        ii = tl.arange(0, BO)
+        tl.store(dw_ptr + (tl.program_id(0) * L_ + ll).to(tl.int64) * (NI * NO) + jj[:, None] * NO + ii[None, :], dw,
+                 mask=(jj[:, None] < NI) & (ii[None, :] < NO))
 
 
 @triton.jit
@@ -213,15 +243,35 @@ def stage1(x: torch.Tensor, W: torch.Tensor, dims, cfg, prec: str) -> torch.Tens
     return u
 
 
-def stage1_adj(v: torch.Tensor, W: torch.Tensor, B: int, dims, cfg, prec: str) -> torch.Tensor:
-    """gx (B, k*E*p) from the transposed scratch v (k*E*q, B)."""
+def stage1_adj(v: torch.Tensor, W: torch.Tensor, B: int, dims, cfg, prec: str, x: torch.Tensor | None = None):
+    """(gx (B, k*E*p), dR2): gx from the transposed scratch v (k*E*q, B); with x (B, k*E*p) also dR2 (k, E*q, E*p),
+    dR2[kk] = V_kk x_kk summed over the batch (``fuses_r_grad`` must hold), else None."""
     k, q, p, l, s, r, E = dims
     gx = torch.empty(B, k * p * E, dtype=v.dtype, device=v.device)
     c = cfg["s1a"]
-    grid = (_cdiv(B, c["BM"]), _cdiv(k, c["KG"]))
-    _stage1_adj_kernel[grid](v, W, gx, B, v.stride(0), gx.stride(0), k, q, p, E, c["BM"], c["BN"], c["BK"],
-                             c["KG"], prec, num_warps=c["warps"], num_stages=c["stages"])
-    return gx
+    tiles = _cdiv(B, c["BM"])
+    if x is None:  # a program a row tile and KG blocks
+        groups, per, KG = tiles, 1, c["KG"]
+    else:  # a program a block and several row tiles: at most "groups" float32 partial sums a block
+        groups, KG = min(tiles, c["groups"]), 1
+        per = _cdiv(tiles, groups)
+    dw = torch.empty(groups, k, E * q, E * p, dtype=torch.float32, device=v.device) if x is not None else gx
+    _stage1_adj_kernel[(groups, _cdiv(k, KG))](v, W, gx, gx if x is None else x, dw, B, v.stride(0), gx.stride(0),
+                                               k, q, p, E, c["BM"], c["BN"], c["BK"], KG, per, x is not None, prec,
+                                               num_warps=c["warps"], num_stages=c["stages"])
+    return gx, (dw.sum(0).to(W.dtype) if x is not None else None)
+
+
+def fuses_r_grad(dims, cfg) -> bool:
+    """Whether ``stage1_adj`` adds up dR2: the config asks for it and an R block is one tile of it."""
+    k, q, p, l, s, r, E = dims
+    return cfg.get("wgrad", False) and E * q <= cfg["s1a"]["BK"] and E * p <= cfg["s1a"]["BN"]
+
+
+def fuses_l_grad(dims, cfg) -> bool:
+    """Whether ``stage2t_adj`` adds up dL2: the config asks for it and an L block is one tile of it."""
+    k, q, p, l, s, r, E = dims
+    return cfg.get("wgrad", False) and E * r <= cfg["t2"]["BO"] and E * s <= cfg["t2"]["BK"]
 
 
 def transpose(a: torch.Tensor, cfg) -> torch.Tensor:
@@ -235,27 +285,32 @@ def transpose(a: torch.Tensor, cfg) -> torch.Tensor:
 
 
 def _blocks_t(src: torch.Tensor, W: torch.Tensor, n_out: int, n_in: int, w_strides, in_perm: bool, dims, cfg,
-              prec: str) -> torch.Tensor:
+              prec: str, u: torch.Tensor | None = None):
     k, q, p, l, s, r, E = dims
     B = src.shape[1]
     out = torch.empty(l * n_out, B, dtype=src.dtype, device=src.device)
     c = cfg["t2"]
-    grid = (_cdiv(B, c["BB"]), l)
-    _blocks_t_kernel[grid](src, W, out, B, src.stride(0), B, *w_strides, l, n_out, n_in, E, in_perm, True,
-                           c["BB"], c["BO"], c["BK"], prec, num_warps=c["warps"])
-    return out
+    tiles = _cdiv(B, c["BB"])
+    groups = min(tiles, c["groups"]) if u is not None else tiles
+    dw = torch.empty(groups, l, n_in, n_out, dtype=torch.float32, device=src.device) if u is not None else out
+    _blocks_t_kernel[(groups, l)](src, W, out, out if u is None else u, dw, B, src.stride(0), B, *w_strides, l, n_out,
+                                  n_in, E, in_perm, True, c["BB"], c["BO"], c["BK"], _cdiv(tiles, groups), u is not None,
+                                  prec, num_warps=c["warps"])
+    return out, (dw.sum(0).to(W.dtype) if u is not None else None)
 
 
 def stage2t(u: torch.Tensor, W: torch.Tensor, dims, cfg, prec: str) -> torch.Tensor:
     """Zt (s*l*E, B), z transposed: the L stage of the stage-1 output u (l*E*r, B)."""
     k, q, p, l, s, r, E = dims
-    return _blocks_t(u, W, E * s, E * r, (E * r, 1), False, dims, cfg, prec)
+    return _blocks_t(u, W, E * s, E * r, (E * r, 1), False, dims, cfg, prec)[0]
 
 
-def stage2t_adj(gt: torch.Tensor, W: torch.Tensor, dims, cfg, prec: str) -> torch.Tensor:
-    """V (k*E*q, B): the transposed L stage of Gt (s*l*E, B), the output gradient transposed."""
+def stage2t_adj(gt: torch.Tensor, W: torch.Tensor, dims, cfg, prec: str, u: torch.Tensor | None = None):
+    """(V (k*E*q, B), dL2): the transposed L stage of Gt (s*l*E, B), the output gradient transposed; with the R
+    stage's output u (l*E*r, B) also dL2 (l, E*s, E*r), dL2[ll] = Gt_ll U_ll^T summed over the batch
+    (``fuses_l_grad`` must hold), else None."""
     k, q, p, l, s, r, E = dims
-    return _blocks_t(gt, W, E * r, E * s, (1, E * r), True, dims, cfg, prec)
+    return _blocks_t(gt, W, E * r, E * s, (1, E * r), True, dims, cfg, prec, u)
 
 
 def whole(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, dims, cfg, prec: str) -> torch.Tensor:

@@ -35,7 +35,9 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
     """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E)); the
     feature-major L-stage and transpose tiles are the best of a sweep on an H200
     (results/kernels_notes.md). "t2"["cuda"]: the CUDA L stage for 2-byte L of 64 blocks of 64 from 1024 rows
-    (up to 512 the Triton L stage and transpose are as fast or faster: results/kernels_l_stage_h200.json)."""
+    (up to 512 the Triton L stage and transpose are as fast or faster: results/kernels_l_stage_h200.json).
+    "wgrad": the weight gradients added up inside the transposed stages from 4096 rows (below, their partial
+    sums' reductions cost more than the two bmm they replace: results/kernels_notes.md)."""
     k, q, p, l, s, r, E = dims
     PW, QW, RW, SW = E * p, E * q, E * r, E * s
     kmax = 128 if itemsize == 2 else 64
@@ -44,14 +46,17 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
         BN, BK = min(max(16, _pow2(n_out)), 128), min(max(16, _pow2(n_in)), kmax)
         BM = 128 if BN <= 64 else 64
         return {"BM": BM, "BN": BN, "BK": BK, "warps": 8 if BM * BN >= 8192 else 4,
-                "stages": _stages(n_out, n_in, BN, BK, 3), "KG": _groups(k, -(-batch // BM), 4 * sms)}
+                "stages": _stages(n_out, n_in, BN, BK, 3), "KG": _groups(k, -(-batch // BM), 4 * sms),
+                "groups": max(1, 4 * sms // k)}  # row-tile groups a block when it adds up dR2
 
     wide = max(RW, SW) > 64
     cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW),
            "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4,
-                  "cuda": itemsize == 2 and (l, s, r, E) == (64, 64, 64, 1) and batch >= 1024},  # _l_stage_b64
+                  "cuda": itemsize == 2 and (l, s, r, E) == (64, 64, 64, 1) and batch >= 1024,  # _l_stage_b64
+                  "groups": max(1, 4 * sms // l)},  # batch-tile groups a block when the adjoint adds up dL2
            "tr": {"T": 128, "warps": 8}}
+    cfg["wgrad"] = batch >= 4096  # the weight gradients inside the transposed stages (``_grads``)
     if tiles := one_launch(dims, itemsize, batch, sms):
         cfg["whole"] = tiles
     return cfg
@@ -94,10 +99,11 @@ def _l_stage(u, WL, dims, cfg, prec):
     return tk.transpose(tk.stage2t(u, WL, dims, cfg, prec), cfg)
 
 
-def _l_stage_adj(g, WL, dims, cfg, prec):
-    """(Gt, V): g (B, s*l*E) transposed, and the transposed L stage of it (k*E*q, B)."""
+def _l_stage_adj(g, WL, dims, cfg, prec, u=None):
+    """(Gt, V, dL2): g (B, s*l*E) transposed, the transposed L stage of it (k*E*q, B), and with the R stage's
+    output u the L weight gradient (else None)."""
     gt = tk.transpose(g, cfg)
-    return gt, tk.stage2t_adj(gt, WL, dims, cfg, prec)
+    return (gt, *tk.stage2t_adj(gt, WL, dims, cfg, prec, u))
 
 
 def _forward(x2, WR, WL, dims, cfg, prec):
@@ -109,8 +115,24 @@ def _forward(x2, WR, WL, dims, cfg, prec):
 
 
 def _adjoint(x2, WR, WL, dims, cfg, prec):
-    _, v = _l_stage_adj(x2, WL, dims, cfg, prec)
-    return tk.stage1_adj(v, WR, x2.shape[0], dims, cfg, prec)
+    _, v, _ = _l_stage_adj(x2, WL, dims, cfg, prec)
+    return tk.stage1_adj(v, WR, x2.shape[0], dims, cfg, prec)[0]
+
+
+def _grads(g, xin, WR, WL, dims, cfg, prec, need_x, need_R, need_L, u=None):
+    """(gx, dR2, dL2) of y = M xin from the output gradient g: gx = M^T g, the weight gradients added up inside
+    the transposed stages where a block is one tile of them (``fuses_r_grad``, ``fuses_l_grad``), else by two
+    bmm; u, the R stage of xin, where the caller has it. Entries not needed are None."""
+    B = xin.shape[0]
+    if need_L and u is None:
+        u = tk.stage1(xin, WR, dims, cfg, prec)
+    fuse_R, fuse_L = need_R and tk.fuses_r_grad(dims, cfg), need_L and tk.fuses_l_grad(dims, cfg)
+    gt, v, gL = _l_stage_adj(g, WL, dims, cfg, prec, u if fuse_L else None)
+    gx = gR = None
+    if need_x or fuse_R:
+        gx, gR = tk.stage1_adj(v, WR, B, dims, cfg, prec, xin if fuse_R else None)
+    bR, bL = _weight_grads(v, gt, u, xin, dims, B, need_R and not fuse_R, need_L and not fuse_L)
+    return gx if need_x else None, gR if fuse_R else bR, gL if fuse_L else bL
 
 
 def _weight_grads(v, gt, u, xin, dims, B, need_R, need_L):
@@ -142,21 +164,15 @@ class _MonarchFunction(torch.autograd.Function):
         dims, cfg, prec = ctx.dims, ctx.cfg, ctx.prec
         need_x, need_R, need_L = ctx.needs_input_grad[:3]
         gy = gy.contiguous()
-        B = x2.shape[0]
         gx = gR = gL = None
         if not ctx.adjoint:  # y = M x: gx = M^T gy
-            gt, v = _l_stage_adj(gy, WL, dims, cfg, prec)
-            if need_x:
-                gx = tk.stage1_adj(v, WR, B, dims, cfg, prec)
-            u = tk.stage1(x2, WR, dims, cfg, prec) if need_L else None
-            gR, gL = _weight_grads(v, gt, u, x2, dims, B, need_R, need_L)
+            gx, gR, gL = _grads(gy, x2, WR, WL, dims, cfg, prec, need_x, need_R, need_L)
         else:  # y = M^T x: gx = M gy, weight grads as for M with input gy and output grad x
             u = tk.stage1(gy, WR, dims, cfg, prec) if (need_x or need_L) else None
             if need_x:
                 gx = _l_stage(u, WL, dims, cfg, prec)
             if need_R or need_L:
-                gt, v = _l_stage_adj(x2, WL, dims, cfg, prec)
-                gR, gL = _weight_grads(v, gt, u, gy, dims, B, need_R, need_L)
+                _, gR, gL = _grads(x2, gy, WR, WL, dims, cfg, prec, False, need_R, need_L, u)
         return gx, gR, gL, None, None, None
 
 

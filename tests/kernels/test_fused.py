@@ -180,9 +180,15 @@ def test_b32_cuda_forward_only_for_its_case():
 INTERPRETED = """
 import itertools, torch
 from tests.kernels.test_fused import check
+from monarch_sci.kernels.fused import make_config
 shapes = [((6, 10, 7), (12, 9, 5)), ((4, 24, 16), (8, 20, 12)), ((2, 72, 40), (2, 40, 72))]
-for (Rs, Ls), dtype, adjoint in itertools.product(shapes, (torch.float32, torch.complex64), (False, True)):
-    check(Rs, Ls, dtype, (37,), adjoint, device="cpu")
+for (Rs, Ls), dtype, adjoint, wgrad in itertools.product(shapes, (torch.float32, torch.complex64), (False, True),
+                                                         (False, True)):  # the weight gradients by bmm / in the stages
+    config = {**make_config((*Rs, *Ls, 2 if dtype.is_complex else 1), 4, 64), "wgrad": wgrad}
+    check(Rs, Ls, dtype, (37,), adjoint, config=config, device="cpu")
+config = make_config((4, 24, 16, 8, 20, 12, 1), 4, 300)  # 3 tiles of 128 rows in 2 groups: the weight gradients'
+config = {**config, "s1a": {**config["s1a"], "groups": 2}, "t2": {**config["t2"], "groups": 2}, "wgrad": True}
+check((4, 24, 16), (8, 20, 12), torch.float32, (300,), False, config=config, device="cpu")
 print("ok")
 """
 
@@ -208,7 +214,8 @@ def _triton_version() -> tuple:
 
 @needs_triton
 def test_kernels_match_reference_in_the_triton_interpreter():
-    """The kernels' index arithmetic (permutations, masks, tiles, complex pairs) without a GPU."""
+    """The kernels' index arithmetic (permutations, masks, tiles, complex pairs, the weight gradients summed over
+    row tiles and their groups) without a GPU."""
     run_interpreted(INTERPRETED)
 
 
