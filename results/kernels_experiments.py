@@ -81,8 +81,8 @@ def stage_chunked(timer: _Timer) -> dict:
                         x[c0:c0 + C], R, u, C, n, C, nb, bs, bs, nb, bs, 1, c1["BM"], c1["BN"], c1["BK"], c1["KG"], "tf32",
                         num_warps=c1["warps"], num_stages=c1["stages"])
                     tk._blocks_t_kernel[(tk._cdiv(C, c2["BB"]), nb)](
-                        u, L, zt, C, C, C, bs, 1, nb, bs, bs, 1, False, True, c2["BB"], c2["BO"], c2["BK"], "tf32",
-                        num_warps=c2["warps"])
+                        u, L, zt, zt, zt, C, C, C, bs, 1, nb, bs, bs, 1, False, True, c2["BB"], c2["BO"], c2["BK"], 1,
+                        False, "tf32", num_warps=c2["warps"])
                     tk._transpose_kernel[(tk._cdiv(n, ct["T"]), tk._cdiv(C, ct["T"]))](
                         zt, out[c0:c0 + C], n, C, C, n, ct["T"], ct["T"], num_warps=ct["warps"])
 
