@@ -104,8 +104,8 @@ def _stage1_adj_kernel(v_ptr, w_ptr, gx_ptr, x_ptr, dw_ptr, nrows, ldv, sx,
                        K_: tl.constexpr, Q_: tl.constexpr, P_: tl.constexpr, E: tl.constexpr,
                        BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, KG: tl.constexpr, TILES: tl.constexpr,
                        WGRAD: tl.constexpr, PREC: tl.constexpr):
-    """R blocks [k_lo, k_lo + KG) on the row tiles [TILES i, TILES i + TILES) for i = program_id(0); WGRAD: the
-    tiles' sums of dR2[kk] to dw_ptr[i, kk] (float32, (E*q, E*p))."""
+    """R blocks [k_lo, k_lo + KG) on the row tiles [TILES g, TILES g + TILES) for g = program_id(0); WGRAD: the
+    tiles' sums of dR2[kk] to dw_ptr[g, kk] (float32, (E*q, E*p))."""
     k_lo = tl.program_id(1) * KG
     for j in range(KG):
         kk = k_lo + j
@@ -126,11 +126,11 @@ def _blocks_t_kernel(in_ptr, w_ptr, out_ptr, u_ptr, dw_ptr, nrows, ld_in, ld_out
                      L_: tl.constexpr, NO: tl.constexpr, NI: tl.constexpr, E: tl.constexpr,
                      IN_PERM: tl.constexpr, OUT_PERM: tl.constexpr, BB: tl.constexpr, BO: tl.constexpr,
                      BK: tl.constexpr, TILES: tl.constexpr, WGRAD: tl.constexpr, PREC: tl.constexpr):
-    """Block ll = program_id(1) on the batch tiles [TILES i, TILES i + TILES) of BB columns (i = program_id(0))
+    """Block ll = program_id(1) on the batch tiles [TILES g, TILES g + TILES) of BB columns (g = program_id(0))
     of feature-major data: out[orow(i), b] = sum_j W[ll, i, j] in[irow(j), b], W[ll, i, j] at
     w_ptr + ll*NO*NI + i*w_si + j*w_sj, rows ll*N + i (contiguous) or ((i//E)*L_ + ll)*E + i%E (PERM: the
     Monarch permutation). WGRAD (the block one (BO, BK) tile): the tiles' sums of
-    dW[ll, j, i] = sum_b in[irow(j), b] u[ll*NO + i, b] to dw_ptr[i, ll] (float32, (NI, NO))."""
+    dW[ll, j, i] = sum_b in[irow(j), b] u[ll*NO + i, b] to dw_ptr[g, ll] (float32, (NI, NO))."""
     ll = tl.program_id(1)
     w_blk = w_ptr + ll * (NO * NI)
     dw = tl.zeros((BK, BO), dtype=tl.float32)
