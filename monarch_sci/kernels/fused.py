@@ -30,33 +30,42 @@ def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
     return stages if n_out <= BN and n_in <= BK else 1
 
 
+def _sum_groups(blocks: int, width: int, sms: int) -> int:
+    """Groups of batch tiles a block when a transposed stage adds up a weight gradient: each group one program
+    and one float32 partial sum. About two programs an SM for blocks up to 32 wide, one for wider blocks: the
+    best of 1 ... 33 groups on an H200 at n = 256 ... 16384, batch 8192 (results/kernels_notes.md)."""
+    return max(1, (2 if width <= 32 else 1) * sms // blocks)
+
+
 @functools.lru_cache(maxsize=256)
 def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
     """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E)); the
-    feature-major L-stage and transpose tiles are the best of a sweep on an H200
-    (results/kernels_notes.md). "t2"["cuda"]: the CUDA L stage for 2-byte L of 64 blocks of 64 from 1024 rows
+    tiles are the best of sweeps on an H200 (results/kernels_notes.md). "s1", "s1a", "s1g": the R stage, its
+    transpose, and its transpose adding up dR2; "t2": the feature-major L stage and its transpose. "t2"["cuda"]: the CUDA L stage for 2-byte L of 64 blocks of 64 from 1024 rows
     (up to 512 the Triton L stage and transpose are as fast or faster: results/kernels_l_stage_h200.json).
-    "wgrad": the weight gradients added up inside the transposed stages from 4096 rows (below, their partial
-    sums' reductions cost more than the two bmm they replace: results/kernels_notes.md)."""
+    "wgrad": the weight gradients added up inside the transposed stages from 1024 rows (at 64 rows the sums'
+    extra launches cost more than the two bmm they replace: results/kernels_notes.md)."""
     k, q, p, l, s, r, E = dims
     PW, QW, RW, SW = E * p, E * q, E * r, E * s
     kmax = 128 if itemsize == 2 else 64
 
-    def plain(n_out: int, n_in: int) -> dict:  # one block at a time: (BM, BN) output tile, BK steps
+    def plain(n_out: int, n_in: int, sums: bool = False) -> dict:
+        """One block at a time: (BM, BN) output tile, BK steps. sums: the tiles of the variant that also adds up
+        dR2, whose third operand does not fit next to 128 rows of 128-wide blocks."""
         BN, BK = min(max(16, _pow2(n_out)), 128), min(max(16, _pow2(n_in)), kmax)
-        BM = 128 if BN <= 64 else 64
+        BM = 64 if sums and BN > 64 else 128
         return {"BM": BM, "BN": BN, "BK": BK, "warps": 8 if BM * BN >= 8192 else 4,
-                "stages": _stages(n_out, n_in, BN, BK, 3), "KG": _groups(k, -(-batch // BM), 4 * sms),
-                "groups": max(1, 4 * sms // k)}  # row-tile groups a block when it adds up dR2
+                "stages": _stages(n_out, n_in, BN, BK, 3), "KG": _groups(k, -(-batch // BM), 4 * sms)}
 
     wide = max(RW, SW) > 64
     cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW),
-           "t2": {"BB": 64 if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
+           "s1g": {**plain(PW, QW, sums=True), "groups": _sum_groups(k, max(QW, PW), sms)},
+           "t2": {"BB": (64 if itemsize == 2 else 32) if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4,
                   "cuda": itemsize == 2 and (l, s, r, E) == (64, 64, 64, 1) and batch >= 1024,  # _l_stage_b64
-                  "groups": max(1, 4 * sms // l)},  # batch-tile groups a block when the adjoint adds up dL2
+                  "groups": _sum_groups(l, max(RW, SW), sms)},
            "tr": {"T": 128, "warps": 8}}
-    cfg["wgrad"] = batch >= 4096  # the weight gradients inside the transposed stages (``_grads``)
+    cfg["wgrad"] = batch >= 1024  # the weight gradients inside the transposed stages (``_grads``)
     if tiles := one_launch(dims, itemsize, batch, sms):
         cfg["whole"] = tiles
     return cfg
