@@ -33,7 +33,8 @@ def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
 def _sum_groups(blocks: int, width: int, sms: int) -> int:
     """Groups of batch tiles a block when a transposed stage adds up a weight gradient: each group one program
     and one float32 partial sum. About two programs an SM for blocks up to 32 wide, one for wider blocks: the
-    best of 1 ... 33 groups on an H200 at n = 256 ... 16384, batch 8192 (results/kernels_notes.md)."""
+    best of 1 ... 33 groups on an H200 at n = 256 ... 16384, batch 8192, in bf16 (TF32 within 5 %; 3xTF32 takes
+    one tile a program, ``_triton._wgrad_groups``). Measured in results/kernels_notes.md."""
     return max(1, (2 if width <= 32 else 1) * sms // blocks)
 
 

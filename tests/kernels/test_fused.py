@@ -186,9 +186,11 @@ for (Rs, Ls), dtype, adjoint, wgrad in itertools.product(shapes, (torch.float32,
                                                          (False, True)):  # the weight gradients by bmm / in the stages
     config = {**make_config((*Rs, *Ls, 2 if dtype.is_complex else 1), 4, 64), "wgrad": wgrad}
     check(Rs, Ls, dtype, (37,), adjoint, config=config, device="cpu")
-config = make_config((4, 24, 16, 8, 20, 12, 1), 4, 300)  # 3 tiles of 128 rows in 2 groups: the weight gradients'
+config = make_config((4, 24, 16, 8, 20, 12, 1), 4, 300)  # 3 tiles of 128 rows: the weight gradients' sums in
 config = {**config, "s1g": {**config["s1g"], "groups": 2}, "t2": {**config["t2"], "groups": 2}, "wgrad": True}
-check((4, 24, 16), (8, 20, 12), torch.float32, (300,), False, config=config, device="cpu")
+for tf32 in (False, True):  # 3 programs of one tile (3xTF32), 2 programs of up to two tiles (TF32)
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    check((4, 24, 16), (8, 20, 12), torch.float32, (300,), False, config=config, device="cpu")
 print("ok")
 """
 
