@@ -8,7 +8,7 @@ layout, and a tile transpose returns the batch-major result (three launches; sma
 factors of 32 blocks of 32 on sm_90 and newer in a CUDA kernel that keeps the middle permutation in
 registers, ``_forward_b32``; for 2-byte L of 64 blocks of 64 from 1024 rows one CUDA kernel does the L
 stage and writes z batch-major, ``_l_stage_b64``). The backward recomputes the intermediate instead of
-storing it: a transpose of the output gradient and the two transposed stages, which from 4096 rows also
+storing it: a transpose of the output gradient and the two transposed stages, which from 1024 rows also
 add up the weight gradients (else two batched matmuls do).
 
 Supported (``fused_supported``): CUDA tensors of float32 (TF32 when
