@@ -264,7 +264,7 @@ def stage1_adj(v: torch.Tensor, W: torch.Tensor, B: int, dims, cfg, prec: str, x
     if x is None:  # a program a row tile and KG blocks
         groups, per, KG = tiles, 1, c["KG"]
     else:  # a program a block and several row tiles: at most "groups" float32 partial sums a block
-        groups, KG = _wgrad_groups(tiles, c, prec), 1
+        groups, KG = _grad_programs(tiles, c, prec), 1
         per = _cdiv(tiles, groups)
     dw = torch.empty(groups, k, E * q, E * p, dtype=torch.float32, device=v.device) if x is not None else gx
     _stage1_adj_kernel[(groups, _cdiv(k, KG))](v, W, gx, gx if x is None else x, dw, B, v.stride(0), gx.stride(0),
@@ -273,7 +273,7 @@ def stage1_adj(v: torch.Tensor, W: torch.Tensor, B: int, dims, cfg, prec: str, x
     return gx, (sum_groups(dw, W.dtype) if x is not None else None)
 
 
-def _wgrad_groups(tiles: int, c: dict, prec: str) -> int:
+def _grad_programs(tiles: int, c: dict, prec: str) -> int:
     """Programs a block when a transposed stage adds up a weight gradient: c["groups"], or one a tile in 3xTF32,
     whose three products a tile spill when a program loops over several (results/kernels_notes.md); there the
     float32 partial sums take at most half of x's bytes a weight (blocks of at most 64, tiles of 128)."""
@@ -320,7 +320,7 @@ def _blocks_t(src: torch.Tensor, W: torch.Tensor, n_out: int, n_in: int, w_strid
     out = torch.empty(l * n_out, B, dtype=src.dtype, device=src.device)
     c = cfg["t2"]
     tiles = _cdiv(B, c["BB"])
-    groups = _wgrad_groups(tiles, c, prec) if u is not None else tiles
+    groups = _grad_programs(tiles, c, prec) if u is not None else tiles
     dw = torch.empty(groups, l, n_in, n_out, dtype=torch.float32, device=src.device) if u is not None else out
     _blocks_t_kernel[(groups, l)](src, W, out, out if u is None else u, dw, B, src.stride(0), B, *w_strides, l, n_out,
                                   n_in, E, in_perm, True, c["BB"], c["BO"], c["BK"], _cdiv(tiles, groups), u is not None,

@@ -30,11 +30,11 @@ def _stages(n_out: int, n_in: int, BN: int, BK: int, stages: int) -> int:
     return stages if n_out <= BN and n_in <= BK else 1
 
 
-def _sum_groups(blocks: int, width: int, sms: int) -> int:
+def _grad_groups(blocks: int, width: int, sms: int) -> int:
     """Groups of batch tiles a block when a transposed stage adds up a weight gradient: each group one program
     and one float32 partial sum. About two programs an SM for blocks up to 32 wide, one for wider blocks: the
     best of 1 ... 33 groups on an H200 at n = 256 ... 16384, batch 8192, in bf16 (TF32 within 5 %; 3xTF32 takes
-    one tile a program, ``_triton._wgrad_groups``). Measured in results/kernels_notes.md."""
+    one tile a program, ``_triton._grad_programs``). Measured in results/kernels_notes.md."""
     return max(1, (2 if width <= 32 else 1) * sms // blocks)
 
 
@@ -42,10 +42,11 @@ def _sum_groups(blocks: int, width: int, sms: int) -> int:
 def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
     """Tile sizes for every kernel, from the real block widths (dims = (k, q, p, l, s, r, E)); the
     tiles are the best of sweeps on an H200 (results/kernels_notes.md). "s1", "s1a", "s1g": the R stage, its
-    transpose, and its transpose adding up dR2; "t2": the feature-major L stage and its transpose. "t2"["cuda"]: the CUDA L stage for 2-byte L of 64 blocks of 64 from 1024 rows
-    (up to 512 the Triton L stage and transpose are as fast or faster: results/kernels_l_stage_h200.json).
-    "wgrad": the weight gradients added up inside the transposed stages from 1024 rows (at 64 rows the sums'
-    extra launches cost more than the two bmm they replace: results/kernels_notes.md)."""
+    transpose, and its transpose adding up dR2; "t2": the feature-major L stage and its transpose. "t2"["cuda"]:
+    the CUDA L stage for 2-byte L of 64 blocks of 64 from 1024 rows (up to 512 the Triton L stage and transpose
+    are as fast or faster: results/kernels_l_stage_h200.json). "wgrad": the weight gradients added up inside the
+    transposed stages from 1024 rows (at 64 rows the sums' extra launches cost as much as the two bmm they
+    replace, or more: results/kernels_notes.md)."""
     k, q, p, l, s, r, E = dims
     PW, QW, RW, SW = E * p, E * q, E * r, E * s
     kmax = 128 if itemsize == 2 else 64
@@ -60,11 +61,11 @@ def make_config(dims: tuple, itemsize: int, batch: int, sms: int = 132) -> dict:
 
     wide = max(RW, SW) > 64
     cfg = {"s1": plain(QW, PW), "s1a": plain(PW, QW),
-           "s1g": {**plain(PW, QW, sums=True), "groups": _sum_groups(k, max(QW, PW), sms)},
+           "s1g": {**plain(PW, QW, sums=True), "groups": _grad_groups(k, max(QW, PW), sms)},
            "t2": {"BB": (64 if itemsize == 2 else 32) if wide else 128, "BO": min(max(16, _pow2(max(RW, SW))), 128),
                   "BK": min(max(16, _pow2(max(RW, SW))), kmax), "warps": 8 if wide else 4,
                   "cuda": itemsize == 2 and (l, s, r, E) == (64, 64, 64, 1) and batch >= 1024,  # _l_stage_b64
-                  "groups": _sum_groups(l, max(RW, SW), sms)},
+                  "groups": _grad_groups(l, max(RW, SW), sms)},
            "tr": {"T": 128, "warps": 8}}
     cfg["wgrad"] = batch >= 1024  # the weight gradients inside the transposed stages (``_grads``)
     if tiles := one_launch(dims, itemsize, batch, sms):
