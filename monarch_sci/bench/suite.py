@@ -1,9 +1,10 @@
 """The Monarch benchmark suite behind ``monarch-sci bench``.
 
-For each size n, batch B and dtype it times one n x n Monarch factor (nblocks = sqrt(n)) applied to
-x (B, n), forward and forward+backward, by several methods:
+For each size n, batch B and dtype it times one n x n Monarch factor (nblocks = sqrt(n), or each of
+``nblocks``) applied to x (B, n), forward and forward+backward, by several methods:
 
-    fused    the Triton kernels (``monarch_sci.kernels``; CUDA only)
+    fused    the GPU kernels (``monarch_sci.kernels``; CUDA only): Triton, or cuBLAS with whole-run
+             permutations for blocks of 512 and wider
     bmm      two torch.bmm with the permutations as copies (the torch path)
     compile  torch.compile of the bmm path (CUDA; by default only n=4096, B=8192, bfloat16)
     dense    x @ W.T with the dense n x n matrix
@@ -56,12 +57,21 @@ CPU_DEFAULTS = {"ns": (256,), "batches": (64,), "dtypes": ("float32", "complex64
 COMPILE_DEFAULT_CASES = {(4096, 8192, "bfloat16")}
 
 
-def _factors(n: int, dtype_name: str, device: torch.device, generator: torch.Generator):
-    """R, L (square, sqrt-n blocks) and the input permutation (None for real dtypes)."""
+def _factors(n: int, dtype_name: str, device: torch.device, generator: torch.Generator, nblocks: int | None = None):
+    """R, L (square: nblocks blocks, sqrt(n) by default) and the input permutation (None for real dtypes)."""
     dtype = DTYPES[dtype_name]
     n1, n2 = balanced_split(n)
-    if n1 * n1 != n:
+    if nblocks is None and n1 * n1 != n:
         raise MonarchError(f"bench sizes must be perfect squares (sqrt(n) blocks), got n={n}")
+    if nblocks is not None:
+        if dtype.is_complex:
+            raise MonarchError("complex64 benches the DFT factor, whose blocks are sqrt(n) wide; drop --nblocks")
+        if nblocks < 1 or n % nblocks:
+            raise MonarchError(f"nblocks must divide n, got nblocks={nblocks} for n={n}")
+        n1 = n // nblocks
+        R = torch.randn(nblocks, n1, n1, generator=generator, dtype=dtype).to(device) / math.sqrt(n1)
+        L = torch.randn(nblocks, n1, n1, generator=generator, dtype=dtype).to(device) / math.sqrt(n1)
+        return R, L, None
     if dtype.is_complex:
         from ..transforms.dft import dft_factor
 
@@ -194,6 +204,7 @@ def run(
     warmup_ms: float = 25.0,
     repeat: int = 50,
     compile_all: bool = False,
+    nblocks: Sequence[int] = (),
     projection: bool = False,
     steps: Sequence[str] = (),
     bandwidth: float | None = None,
@@ -206,6 +217,7 @@ def run(
 
     device defaults to CUDA when available, else CPU; ns, batches and dtypes default to the full grid
     on CUDA and to a small one on CPU (seconds). bandwidth (bytes/s) defaults to a copy measured now.
+    nblocks: block counts of the real factors (default: sqrt(n) only).
     steps: whole-step entries of ``bench.steps`` ("linear", "fno", "mri", "ns") added as result["steps"].
     """
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -225,8 +237,8 @@ def run(
     try:
         for dtype_name in dtypes:
             torch.backends.cuda.matmul.allow_tf32 = dtype_name == "tf32"
-            for n in ns:
-                R, L, perm = _factors(n, dtype_name, device, generator)
+            for n, nb in ((n, nb) for n in ns for nb in (nblocks or (None,))):
+                R, L, perm = _factors(n, dtype_name, device, generator, nb)
                 W = forward_einsum(torch.eye(n, dtype=R.dtype, device=device), R, L).T
                 if perm is not None:
                     W = W[:, torch.argsort(perm)]
@@ -244,7 +256,8 @@ def run(
                         for kind in passes:
                             fn = _pass(kind, f, name, x, R, L, W, gy)
                             us, host, timed = timer(fn)
-                            row = {"n": n, "batch": batch, "dtype": dtype_name, "method": name, "pass": kind,
+                            row = {"n": n, "nblocks": R.shape[0], "batch": batch, "dtype": dtype_name, "method": name,
+                                   "pass": kind,
                                    "us": us, "us_host": host, "timed": timed, "bytes_floor": floors[kind],
                                    "floor_us": floors[kind] / bandwidth * 1e6, "err": err}
                             row["frac_floor"] = row["floor_us"] / us
@@ -301,12 +314,12 @@ def _meta(device, bandwidth, command, seed) -> dict:
 
 def format_table(result: dict) -> str:
     """A plain-text table of the rows, grouped by case."""
-    head = f"{'n':>6} {'batch':>6} {'dtype':>9} {'pass':>6} {'method':>12} {'us':>10} {'timed':>6} {'us_host':>10} " \
+    head = f"{'n':>6} {'blocks':>6} {'batch':>6} {'dtype':>9} {'pass':>6} {'method':>12} {'us':>10} {'timed':>6} {'us_host':>10} " \
            f"{'floor%':>7} {'err':>8}"
     lines = [f"device {result['meta']['device']}, copy bandwidth {result['meta']['copy_bandwidth_Bps'] / 1e12:.2f} TB/s",
              head]
     for r in result["rows"]:
-        lines.append(f"{r['n']:>6} {r['batch']:>6} {r['dtype']:>9} {r['pass']:>6} {r['method']:>12} "
+        lines.append(f"{r['n']:>6} {r['nblocks']:>6} {r['batch']:>6} {r['dtype']:>9} {r['pass']:>6} {r['method']:>12} "
                      f"{r['us']:>10.1f} {r['timed']:>6} {r['us_host']:>10.1f} {100 * r['frac_floor']:>6.1f}% {r['err']:>8.1e}")
     return "\n".join(lines)
 
@@ -332,6 +345,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--repeat", type=int, default=50, help="timed repetitions (at most)")
     parser.add_argument("--warmup-ms", type=float, default=25.0)
     parser.add_argument("--compile-all", action="store_true", help="torch.compile every case, not only the anchor")
+    parser.add_argument("--nblocks", type=int, nargs="+", default=[],
+                        help="block counts of the real factors (default: sqrt(n); MonarchLinear's default is 4)")
     parser.add_argument("--projection", action="store_true", help="also time ms.project (bench.projection)")
     parser.add_argument("--steps", nargs="+", default=[], choices=list(STEPS),
                         help="also time whole steps: MonarchLinear vs nn.Linear, Monarch-NO vs FNO, mSENSE vs SENSE, "
@@ -353,9 +368,9 @@ def execute(args: argparse.Namespace, command: str) -> int:
     """Run the benchmarks that parsed ``args`` ask for; ``command`` is recorded in the JSON."""
     result = run(device=args.device, ns=args.ns, batches=args.batches, dtypes=args.dtypes, methods=args.methods,
                  passes=tuple(args.passes), warmup_ms=args.warmup_ms, repeat=args.repeat,
-                 compile_all=args.compile_all, projection=args.projection, steps=tuple(args.steps),
+                 compile_all=args.compile_all, nblocks=tuple(args.nblocks), projection=args.projection, steps=tuple(args.steps),
                  bandwidth=args.bandwidth, seed=args.seed, command=command,
-                 progress=lambda r: print(f"  {r['n']} {r['batch']} {r['dtype']} {r['pass']} {r['method']}: "
+                 progress=lambda r: print(f"  {r['n']}/{r['nblocks']} {r['batch']} {r['dtype']} {r['pass']} {r['method']}: "
                                           f"{r['us']:.1f} us", file=sys.stderr, flush=True),
                  step_progress=lambda e: print(f"  step {e['entry']} {e['settings']}", file=sys.stderr, flush=True))
     print(format_table(result))

@@ -16,7 +16,10 @@ Supported (``fused_supported``): CUDA tensors of float32 (TF32 when
 bfloat16, float16 or complex64 (computed as real arithmetic on (re, im) pairs with 2x2 real blocks),
 all three of one dtype; any block shapes R (k, q, p), L (l, s, r) with k*q == l*r (rectangular and
 non-power-of-two included) whose real block widths E*p, E*q, E*r, E*s are at most 256 (E = 2 for
-complex); Triton importable and a GPU of compute capability 8.0 or newer. ``monarch_apply(impl="auto")``
+complex); Triton importable and a GPU of compute capability 8.0 or newer. Real factors with wider
+blocks (MonarchLinear's default of 4 blocks, say) where l divides q run their forward M x as cuBLAS
+GEMMs with permutations that move whole runs (``_wide``; float32 then follows torch's TF32 setting
+as torch.bmm does). ``monarch_apply(impl="auto")``
 takes the kernels where they are also faster than the torch bmm path on the measurements
 (``fused_preferred``); everything else runs the bmm path, which stays the reference together with
 the einsum path.
@@ -38,6 +41,7 @@ from ._device import capability, index_of
 
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.complex64)
 MAX_BLOCK_WIDTH = 256
+WIDE_FROM = 512  # blocks this wide take the cuBLAS path where it applies (results/kernels_notes.md)
 
 
 @functools.lru_cache(maxsize=None)
@@ -46,16 +50,23 @@ def triton_available() -> bool:
     return importlib.util.find_spec("triton") is not None
 
 
-def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor) -> bool:
-    """Whether ``fused_apply(x, R, L)`` runs the Triton kernels (see the module docstring)."""
+def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False) -> bool:
+    """Whether ``fused_apply(x, R, L, adjoint)`` runs the GPU kernels (see the module docstring)."""
     if not (x.is_cuda and R.is_cuda and L.is_cuda) or x.numel() == 0:
         return False
     if x.dtype not in SUPPORTED_DTYPES or not (x.dtype == R.dtype == L.dtype):
         return False
     E = 2 if x.dtype.is_complex else 1
-    if E * max(*R.shape[1:], *L.shape[1:]) > MAX_BLOCK_WIDTH:
+    if E * max(*R.shape[1:], *L.shape[1:]) > MAX_BLOCK_WIDTH and not wide_blocks(x, R, L, adjoint):
         return False
     return triton_available() and capability(index_of(x)) >= (8, 0)
+
+
+def wide_blocks(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False) -> bool:
+    """Whether y = M x runs as cuBLAS GEMMs with whole-run permutations (``_wide``): real data, the forward,
+    some block at least ``WIDE_FROM`` wide, and l dividing q."""
+    return (not x.dtype.is_complex and not adjoint and max(*R.shape[1:], *L.shape[1:]) >= WIDE_FROM
+            and R.shape[1] % L.shape[0] == 0)
 
 
 def fused_preferred(batch: int, n: int, needs_grad: bool, one_launch: bool = False) -> bool:
@@ -75,12 +86,14 @@ def fused_preferred(batch: int, n: int, needs_grad: bool, one_launch: bool = Fal
 def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False) -> bool:
     """``monarch_apply(impl="auto")``'s choice for y = M x (or M^H x): the kernels run
     (``fused_supported``) and pay off (``fused_preferred``)."""
-    if not fused_supported(x, R, L):
+    if not fused_supported(x, R, L, adjoint):
         return False
+    batch = x.numel() // x.shape[-1]
+    if wide_blocks(x, R, L, adjoint):  # the bmm path's GEMMs with faster copies; at 64 rows its launches cost more
+        return batch >= 1024
     k, _, p = R.shape
     l, s, _ = L.shape
     needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
-    batch = x.numel() // x.shape[-1]
     single = False  # the forward runs as one kernel
     if not (needs_grad or adjoint):
         from .fused import _bucket, one_launch  # Triton is importable (fused_supported)
@@ -104,5 +117,6 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
 
 
 __all__ = [
-    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "fused_apply", "fused_preferred", "fused_supported", "triton_available", "use_fused"
+    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "fused_apply", "fused_preferred", "fused_supported",
+    "triton_available", "use_fused", "wide_blocks",
 ]

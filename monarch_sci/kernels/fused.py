@@ -10,7 +10,7 @@ import functools
 import torch
 
 from ..monarch.fixed import real_form
-from . import _forward_b32, _l_stage_b64
+from . import _forward_b32, _l_stage_b64, _wide, wide_blocks
 from . import _triton as tk
 from ._device import index_of, sm_count
 
@@ -198,6 +198,8 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
     batch = x.shape[:-1]
     x2 = x.reshape(-1, n_in).contiguous()
     B = x2.shape[0]
+    if wide_blocks(x, R, L, adjoint):
+        return _wide.WideMonarch.apply(x2, R, L).reshape(*batch, n_out)
     if E == 2:
         x2 = torch.view_as_real(x2).reshape(B, 2 * n_in)
     if config is None:

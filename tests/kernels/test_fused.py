@@ -150,6 +150,42 @@ def test_l_stage_b64_cuda_kernel_and_its_fallback(dtype, monkeypatch):
     assert (y.float() - y_triton.float()).abs().max() <= 2 * ulp * y_triton.float().abs().max()
 
 
+WIDE_SHAPES = [((4, 1024, 1024), (4, 1024, 1024)), ((3, 516, 40), (6, 30, 258)), ((2, 768, 600), (3, 520, 512))]
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16], ids=["f32", "bf16", "f16"])
+@pytest.mark.parametrize("shapes", WIDE_SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_wide_blocks_match_reference(shapes, dtype, monkeypatch):
+    """Blocks of 512 and wider (l | q; l = 3 and 6 are not powers of two) run as cuBLAS GEMMs and whole-run
+    permutations, which ``monarch_apply(impl="auto")`` takes."""
+    from monarch_sci.kernels import _wide
+
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    calls = []
+    original = _wide.WideMonarch.apply
+    monkeypatch.setattr(_wide.WideMonarch, "apply", lambda *a: calls.append(1) or original(*a))
+    for batch in ((300,), (2, 33)):
+        check(*shapes, dtype, batch, False)
+    assert len(calls) == 2
+    (k, _, p), R, L = shapes[0], torch.zeros(shapes[0], device="cuda", dtype=dtype), torch.zeros(shapes[1], device="cuda", dtype=dtype)
+    assert use_fused(torch.zeros(1024, k * p, device="cuda", dtype=dtype), R, L)
+    assert not use_fused(torch.zeros(64, k * p, device="cuda", dtype=dtype), R, L)  # 64 rows: the bmm path
+
+
+def test_wide_blocks_only_where_the_permutation_moves_runs():
+    from monarch_sci.kernels import wide_blocks
+
+    R, L, x = torch.zeros(4, 1024, 1024), torch.zeros(4, 1024, 1024), torch.zeros(2, 4096)
+    assert wide_blocks(x, R, L)
+    assert not wide_blocks(x, R, L, adjoint=True)  # M^H x stays on the Triton kernels or bmm
+    assert not wide_blocks(x.cfloat(), R.cfloat(), L.cfloat())  # complex
+    assert not wide_blocks(torch.zeros(2, 1024), torch.zeros(4, 256, 256), torch.zeros(4, 256, 256))  # 256 wide
+    assert not wide_blocks(torch.zeros(2, 3 * 600), torch.zeros(3, 700, 600), torch.zeros(6, 600, 350))  # 6 ∤ 700
+    assert not fused_supported(x, R, L)  # on the CPU
+
+
 def test_l_stage_b64_only_for_its_case():
     from monarch_sci.kernels import _l_stage_b64
 
@@ -191,6 +227,8 @@ config = {**config, "s1g": {**config["s1g"], "groups": 2}, "t2": {**config["t2"]
 for tf32 in (False, True):  # 3 programs of one tile (3xTF32), 2 programs of up to two tiles (TF32)
     torch.backends.cuda.matmul.allow_tf32 = tf32
     check((4, 24, 16), (8, 20, 12), torch.float32, (300,), False, config=config, device="cpu")
+for Rs, Ls in (((2, 512, 64), (4, 64, 256)), ((3, 516, 40), (6, 30, 258))):  # wide blocks: bmm and interleaves
+    check(Rs, Ls, torch.float32, (5,), False, device="cpu")
 print("ok")
 """
 
