@@ -3,8 +3,8 @@
 For each size n, batch B and dtype it times one n x n Monarch factor (nblocks = sqrt(n), or each of
 ``nblocks``) applied to x (B, n), forward and forward+backward, by several methods:
 
-    fused    the GPU kernels (``monarch_sci.kernels``; CUDA only): Triton, or cuBLAS with whole-run
-             permutations for blocks of 512 and wider
+    fused    the GPU kernels (``monarch_sci.kernels``; CUDA only): Triton, or for real blocks 256 wide
+             and wider cuBLAS GEMMs with Triton permutations
     bmm      two torch.bmm with the permutations as copies (the torch path)
     compile  torch.compile of the bmm path (CUDA; by default only n=4096, B=8192, bfloat16)
     dense    x @ W.T with the dense n x n matrix

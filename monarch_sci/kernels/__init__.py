@@ -16,10 +16,10 @@ Supported (``fused_supported``): CUDA tensors of float32 (TF32 when
 bfloat16, float16 or complex64 (computed as real arithmetic on (re, im) pairs with 2x2 real blocks),
 all three of one dtype; any block shapes R (k, q, p), L (l, s, r) with k*q == l*r (rectangular and
 non-power-of-two included) whose real block widths E*p, E*q, E*r, E*s are at most 256 (E = 2 for
-complex); Triton importable and a GPU of compute capability 8.0 or newer. Real factors with wider
-blocks (MonarchLinear's default of 4 blocks, say) where l divides q run their forward M x as cuBLAS
-GEMMs with permutations that move whole runs (``_wide``; float32 then follows torch's TF32 setting
-as torch.bmm does). ``monarch_apply(impl="auto")``
+complex); Triton importable and a GPU of compute capability 8.0 or newer. Real factors with blocks
+256 wide or wider (MonarchLinear's default of 4 blocks, say) where l divides q run their forward M x
+as cuBLAS GEMMs with the permutations as Triton copies (``_wide``; float32 then follows torch's TF32
+setting as torch.bmm does); wider than 256 only that way. ``monarch_apply(impl="auto")``
 takes the kernels where they are also faster than the torch bmm path on the measurements
 (``fused_preferred``); everything else runs the bmm path, which stays the reference together with
 the einsum path.
@@ -41,7 +41,7 @@ from ._device import capability, index_of
 
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.complex64)
 MAX_BLOCK_WIDTH = 256
-WIDE_FROM = 512  # blocks this wide take the cuBLAS path where it applies (results/kernels_notes.md)
+WIDE_FROM = 256  # blocks this wide take the cuBLAS path where it applies (results/kernels_notes.md)
 
 
 @functools.lru_cache(maxsize=None)

@@ -150,7 +150,8 @@ def test_l_stage_b64_cuda_kernel_and_its_fallback(dtype, monkeypatch):
     assert (y.float() - y_triton.float()).abs().max() <= 2 * ulp * y_triton.float().abs().max()
 
 
-WIDE_SHAPES = [((4, 1024, 1024), (4, 1024, 1024)), ((3, 516, 40), (6, 30, 258)), ((2, 768, 600), (3, 520, 512))]
+WIDE_SHAPES = [((4, 1024, 1024), (4, 1024, 1024)), ((16, 256, 256), (16, 256, 256)), ((3, 516, 40), (6, 30, 258)),
+               ((2, 768, 600), (3, 520, 512))]
 
 
 @pytest.mark.gpu
@@ -158,8 +159,8 @@ WIDE_SHAPES = [((4, 1024, 1024), (4, 1024, 1024)), ((3, 516, 40), (6, 30, 258)),
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16], ids=["f32", "bf16", "f16"])
 @pytest.mark.parametrize("shapes", WIDE_SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_wide_blocks_match_reference(shapes, dtype, monkeypatch):
-    """Blocks of 512 and wider (l | q; l = 3 and 6 are not powers of two) run as cuBLAS GEMMs and whole-run
-    permutations, which ``monarch_apply(impl="auto")`` takes."""
+    """Blocks 256 wide and wider (l | q; l = 3 and 6 are not powers of two) run as cuBLAS GEMMs and Triton
+    permutations, which ``monarch_apply(impl="auto")`` takes from 1024 rows."""
     from monarch_sci.kernels import _wide
 
     monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
@@ -181,7 +182,8 @@ def test_wide_blocks_only_where_the_permutation_moves_runs():
     assert wide_blocks(x, R, L)
     assert not wide_blocks(x, R, L, adjoint=True)  # M^H x stays on the Triton kernels or bmm
     assert not wide_blocks(x.cfloat(), R.cfloat(), L.cfloat())  # complex
-    assert not wide_blocks(torch.zeros(2, 1024), torch.zeros(4, 256, 256), torch.zeros(4, 256, 256))  # 256 wide
+    assert wide_blocks(torch.zeros(2, 1024), torch.zeros(4, 256, 256), torch.zeros(4, 256, 256))
+    assert not wide_blocks(torch.zeros(2, 1024), torch.zeros(8, 128, 128), torch.zeros(8, 128, 128))  # 128 wide
     assert not wide_blocks(torch.zeros(2, 3 * 600), torch.zeros(3, 700, 600), torch.zeros(6, 600, 350))  # 6 ∤ 700
     assert not fused_supported(x, R, L)  # on the CPU
 
