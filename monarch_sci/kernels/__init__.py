@@ -42,6 +42,7 @@ from ._device import capability, index_of
 SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.complex64)
 MAX_BLOCK_WIDTH = 256
 WIDE_FROM = 256  # blocks this wide take the cuBLAS path where it applies (results/kernels_notes.md)
+WIDE_MIN_BATCH = 8192  # measured faster than the bmm path eagerly too from here (results/bench_h200_wide_bf16*.json)
 
 
 @functools.lru_cache(maxsize=None)
@@ -89,8 +90,8 @@ def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool =
     if not fused_supported(x, R, L, adjoint):
         return False
     batch = x.numel() // x.shape[-1]
-    if wide_blocks(x, R, L, adjoint):  # the bmm path's GEMMs with faster copies; at 64 rows its launches cost more
-        return batch >= 1024
+    if wide_blocks(x, R, L, adjoint):  # the bmm path's GEMMs with faster copies, but more launches
+        return batch >= WIDE_MIN_BATCH
     k, _, p = R.shape
     l, s, _ = L.shape
     needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
@@ -117,6 +118,6 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
 
 
 __all__ = [
-    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "fused_apply", "fused_preferred", "fused_supported",
+    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH", "fused_apply", "fused_preferred", "fused_supported",
     "triton_available", "use_fused", "wide_blocks",
 ]

@@ -35,35 +35,41 @@ def _interleave(a: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
 
 
 @triton.jit
-def _middle_kernel(y_ptr, u_ptr, B, Q, l, TO_U2: tl.constexpr, BB: tl.constexpr, BJ: tl.constexpr, LP: tl.constexpr):
+def _middle_kernel(y_ptr, u_ptr, B, Q, L_: tl.constexpr, TO_U2: tl.constexpr, BB: tl.constexpr, BJ: tl.constexpr,
+                   LP: tl.constexpr):
     """U2[ll, b, kk*Q + j] = Y[kk, b, j*l + ll] (TO_U2), else the inverse, on a (BB rows, BJ j's, all ll) tile of
-    block kk = program_id(2); Y (k, B, Q*l), U2 (l, B, k*Q). Each side is addressed in its own order, (b, j, ll)
-    and (ll, b, j), so that loads and stores both run along contiguous memory."""
+    block kk = program_id(2); Y (k, B, Q*l), U2 (l, B, k*Q), l = L_ (LP: l rounded up to a power of two), BJ dividing
+    Q. Each side is addressed in its own order, Y's (j, ll) flattened, so that loads and stores both run along
+    contiguous memory in 16-byte vectors (no mask varies along a row)."""
     b = tl.program_id(0) * BB + tl.arange(0, BB)
-    j = tl.program_id(1) * BJ + tl.arange(0, BJ)
-    ll = tl.arange(0, LP)
+    j0 = tl.program_id(1) * BJ
     kk = tl.program_id(2).to(tl.int64)
     k = tl.num_programs(2)
-    y = (y_ptr + kk * B * Q * l + b[:, None, None].to(tl.int64) * (Q * l) + j[None, :, None] * l
-         + ll[None, None, :])
-    y_mask = (b[:, None, None] < B) & (j[None, :, None] < Q) & (ll[None, None, :] < l)
-    u = (u_ptr + ll[:, None, None].to(tl.int64) * B * k * Q + b[None, :, None].to(tl.int64) * (k * Q) + kk * Q
-         + j[None, None, :])
-    u_mask = (ll[:, None, None] < l) & (b[None, :, None] < B) & (j[None, None, :] < Q)
+    m = tl.arange(0, BJ * LP)  # Y's (j - j0, ll), ll fastest
+    j, ll = j0 + m // LP, m % LP
+    col = j0 * L_ + m if LP == L_ else j * L_ + ll
+    y = y_ptr + kk * B * Q * L_ + b[:, None].to(tl.int64) * (Q * L_) + col[None, :]
+    y_mask = (b[:, None] < B) & (ll[None, :] < L_)
+    lu, ju = tl.arange(0, LP), j0 + tl.arange(0, BJ)
+    u = (u_ptr + lu[:, None, None].to(tl.int64) * B * k * Q + b[None, :, None].to(tl.int64) * (k * Q) + kk * Q
+         + ju[None, None, :])
+    u_mask = (lu[:, None, None] < L_) & (b[None, :, None] < B)
     if TO_U2:
-        tl.store(u, tl.permute(tl.load(y, mask=y_mask), (2, 0, 1)), mask=u_mask)
+        tile = tl.reshape(tl.load(y, mask=y_mask), (BB, BJ, LP))
+        tl.store(u, tl.permute(tile, (2, 0, 1)), mask=u_mask)
     else:
-        tl.store(y, tl.permute(tl.load(u, mask=u_mask), (1, 2, 0)), mask=y_mask)
+        tile = tl.permute(tl.load(u, mask=u_mask), (1, 2, 0))
+        tl.store(y, tl.reshape(tile, (BB, BJ * LP)), mask=y_mask)
 
 
 def _middle(t: torch.Tensor, k: int, l: int, to_u2: bool) -> torch.Tensor:
     """Y (k, B, q) -> U2 (l, B, r) (to_u2), or U2 -> Y: the middle permutation between the two bmm, or its
     inverse."""
-    planes, B, width = t.shape
+    _, B, width = t.shape
     Q = width // l if to_u2 else width // k
     out = torch.empty((l, B, k * Q) if to_u2 else (k, B, Q * l), dtype=t.dtype, device=t.device)
     LP = triton.next_power_of_2(l)
-    BJ = min(triton.next_power_of_2(Q), max(1, 256 // LP))
+    BJ = min(Q & -Q, max(1, 256 // LP))  # a power of two dividing Q
     BB = max(1, 8192 // (BJ * LP))
     _middle_kernel[(triton.cdiv(B, BB), triton.cdiv(Q, BJ), k)](*((t, out) if to_u2 else (out, t)), B, Q, l, to_u2,
                                                                BB, BJ, LP, num_warps=8)

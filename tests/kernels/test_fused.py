@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from monarch_sci.kernels import fused_supported, use_fused
+from monarch_sci.kernels import WIDE_MIN_BATCH, fused_supported, use_fused
 from monarch_sci.monarch.apply import forward_einsum, adjoint_einsum, monarch_apply
 from tests.interpreted import needs_triton, run_interpreted
 
@@ -171,7 +171,7 @@ def test_wide_blocks_match_reference(shapes, dtype, monkeypatch):
         check(*shapes, dtype, batch, False)
     assert len(calls) == 2
     (k, _, p), R, L = shapes[0], torch.zeros(shapes[0], device="cuda", dtype=dtype), torch.zeros(shapes[1], device="cuda", dtype=dtype)
-    assert use_fused(torch.zeros(1024, k * p, device="cuda", dtype=dtype), R, L)
+    assert use_fused(torch.zeros(WIDE_MIN_BATCH, k * p, device="cuda", dtype=dtype), R, L)
     assert not use_fused(torch.zeros(64, k * p, device="cuda", dtype=dtype), R, L)  # 64 rows: the bmm path
 
 
