@@ -64,8 +64,8 @@ def fused_supported(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: 
 
 
 def wide_blocks(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False) -> bool:
-    """Whether y = M x runs as cuBLAS GEMMs with whole-run permutations (``_wide``): real data, the forward,
-    some block at least ``WIDE_FROM`` wide, and l dividing q."""
+    """Whether y = M x runs as cuBLAS GEMMs with the permutations as Triton copies (``_wide``): real data, the
+    forward, some block at least ``WIDE_FROM`` wide, and l dividing q."""
     return (not x.dtype.is_complex and not adjoint and max(*R.shape[1:], *L.shape[1:]) >= WIDE_FROM
             and R.shape[1] % L.shape[0] == 0)
 

@@ -6,9 +6,9 @@ with torch copies that gather with a stride of l elements (n = 4096, 4 blocks, b
 eight copies of 113 us against six GEMMs of 92 us in forward + backward). Here, where l divides q
 (Q = q / l, qq = j*l + ll):
 
-    Y (k, B, q):  Y[kk, b, qq] = sum_p R[kk, qq, p] x[b, kk*p + p]        one bmm (x read in place)
+    Y (k, B, q):  Y[kk, b, qq] = sum_pp R[kk, qq, pp] x[b, kk*p + pp]     one bmm (x read in place)
     U2 (l, B, r): U2[ll, b, kk*Q + j] = Y[kk, b, j*l + ll]                ``_middle``
-    Z2 (l, B, s): Z2[ll, b, ss] = sum_r L[ll, ss, r] U2[ll, b, r]         one bmm
+    Z2 (l, B, s): Z2[ll, b, ss] = sum_rr L[ll, ss, rr] U2[ll, b, rr]      one bmm
     z (B, s*l):   z[b, ss*l + ll] = Z2[ll, b, ss]                         ``_interleave``, a transpose of (l, B*s)
 
 and the backward runs the transposes of these steps (four bmm: dU2 = G2 L, dL = G2^T U2, dx, dR). U2 is kept for
@@ -24,13 +24,19 @@ import triton.language as tl
 from ._triton import _transpose_kernel
 
 
+GRID_Y = 65535  # CUDA's limit on a grid's second axis
+
+
 def _interleave(a: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     """a viewed as (rows, cols), transposed and made contiguous: (cols, rows). For z from Z2 (cols = B*s, rows = l)
-    and G2 from g (rows = B*s, cols = l): one of the two sides is l wide, so a tile is (l, 1024) or (1024, l)."""
-    out = torch.empty(a.numel(), dtype=a.dtype, device=a.device)
+    and G2 from g (rows = B*s, cols = l): one of the two sides is l wide, so a tile is (l, 1024) or (1024, l). Column
+    tiles beyond ``GRID_Y`` go in further launches."""
+    src, out = a.view(-1), torch.empty(a.numel(), dtype=a.dtype, device=a.device)
     TR, TC = (triton.next_power_of_2(rows), 1024) if rows < cols else (1024, triton.next_power_of_2(cols))
-    _transpose_kernel[(triton.cdiv(rows, TR), triton.cdiv(cols, TC))](a, out, rows, cols, cols, rows, TR, TC,
-                                                                      num_warps=4)
+    for c0 in range(0, cols, GRID_Y * TC):
+        width = min(cols - c0, GRID_Y * TC)
+        _transpose_kernel[(triton.cdiv(rows, TR), triton.cdiv(width, TC))](src[c0:], out[c0 * rows:], rows, width, cols,
+                                                                           rows, TR, TC, num_warps=4)
     return out
 
 

@@ -231,6 +231,9 @@ for tf32 in (False, True):  # 3 programs of one tile (3xTF32), 2 programs of up 
     check((4, 24, 16), (8, 20, 12), torch.float32, (300,), False, config=config, device="cpu")
 for Rs, Ls in (((2, 512, 64), (4, 64, 256)), ((3, 516, 40), (6, 30, 258))):  # wide blocks: bmm and interleaves
     check(Rs, Ls, torch.float32, (5,), False, device="cpu")
+from monarch_sci.kernels import _wide
+_wide.GRID_Y = 1  # z (40, 4*64) from Z2 (4, 40*64) in three launches of 1024 columns
+check((2, 512, 64), (4, 64, 256), torch.float32, (40,), False, device="cpu")
 print("ok")
 """
 
