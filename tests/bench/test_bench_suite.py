@@ -69,3 +69,19 @@ def test_steps_time_each_monarch_model_against_its_twin_in_the_json(tmp_path, ca
 def test_unknown_steps_are_rejected_before_anything_runs():
     with pytest.raises(MonarchError, match="unknown bench steps \\['resnet'\\]"):
         run(device="cpu", ns=[16], batches=[2], dtypes=["float32"], steps=("resnet",), bandwidth=1e10)
+
+
+def test_nblocks_benches_other_block_counts():
+    result = run(device="cpu", ns=[64], nblocks=[2, 8], batches=[3], dtypes=["float32"], methods=["bmm", "dense"],
+                 passes=("fwd",), repeat=2, warmup_ms=1, bandwidth=1e10)
+    assert sorted({(r["nblocks"], r["method"]) for r in result["rows"]}) == [(2, "bmm"), (2, "dense"), (8, "bmm"),
+                                                                            (8, "dense")]
+    assert all(r["err"] < 1e-5 for r in result["rows"])  # dense is built from the same factors
+    assert " 8 " in format_table(result).splitlines()[-1]
+
+
+@pytest.mark.parametrize("nblocks, dtype, message", [(3, "float32", "nblocks must divide n"),
+                                                     (4, "complex64", "drop --nblocks")])
+def test_nblocks_rejects_what_it_cannot_bench(nblocks, dtype, message):
+    with pytest.raises(MonarchError, match=message):
+        run(device="cpu", ns=[64], nblocks=[nblocks], batches=[2], dtypes=[dtype], repeat=2, warmup_ms=1, bandwidth=1e10)
