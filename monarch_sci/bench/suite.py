@@ -12,8 +12,8 @@ For each size n, batch B and dtype it times one n x n Monarch factor (nblocks = 
 
 For complex64 the factor is the DFT (R[j2,k1,j1] = w_n^(j2 k1) w_n1^(j1 k1), L[k1,k2,j2] = w_n2^(j2 k2)
 after the input permutation arange(n).view(n1, n2).T.flatten()), so every Monarch method computes
-torch.fft.fft(x); "fused" there includes the input permutation as a torch gather and "fused-factor"
-is the factor alone. "tf32" is float32 with torch.backends.cuda.matmul.allow_tf32 set.
+torch.fft.fft(x); "fused" there includes the input permutation as the package's ``Permutation`` stage
+(as ``transforms.dft`` runs it) and "fused-factor" is the factor alone. "tf32" is float32 with torch.backends.cuda.matmul.allow_tf32 set.
 
 Times are medians with warm-up. ``us`` is device time: on CUDA the call is captured once as a CUDA
 graph and each replay is timed with events after an L2 flush, so Python and launch overhead are out
@@ -58,7 +58,7 @@ COMPILE_DEFAULT_CASES = {(4096, 8192, "bfloat16")}
 
 
 def _factors(n: int, dtype_name: str, device: torch.device, generator: torch.Generator, nblocks: int | None = None):
-    """R, L (square: nblocks blocks, sqrt(n) by default) and the input permutation (None for real dtypes)."""
+    """R, L (square: nblocks blocks, sqrt(n) by default) and the input ``Permutation`` (None for real dtypes)."""
     dtype = DTYPES[dtype_name]
     n1, n2 = balanced_split(n)
     if nblocks is None and n1 * n1 != n:
@@ -73,11 +73,10 @@ def _factors(n: int, dtype_name: str, device: torch.device, generator: torch.Gen
         L = torch.randn(nblocks, n1, n1, generator=generator, dtype=dtype).to(device) / math.sqrt(n1)
         return R, L, None
     if dtype.is_complex:
-        from ..transforms.dft import dft_factor
+        from ..transforms.dft import dft_factor, transpose_permutation
 
         M = dft_factor(n1, n2)
-        perm = torch.arange(n, device=device).view(n1, n2).T.flatten()
-        return M.R.to(device, dtype), M.L.to(device, dtype), perm
+        return M.R.to(device, dtype), M.L.to(device, dtype), transpose_permutation(n1, n2).to(device=device)
     R = torch.randn(n1, n1, n1, generator=generator, dtype=dtype).to(device) / math.sqrt(n1)
     L = torch.randn(n1, n1, n1, generator=generator, dtype=dtype).to(device) / math.sqrt(n1)
     return R, L, None
@@ -87,7 +86,7 @@ def _methods(n, batch, dtype_name, device, wanted, compile_all, R, L, perm):
     """name -> y = f(x, R, L, W) for the methods that apply to this case."""
     from ..kernels import fused_apply, fused_supported
 
-    gather = (lambda x: x[..., perm]) if perm is not None else (lambda x: x)
+    gather = perm if perm is not None else (lambda x: x)
     out = {}
     if "fused" in wanted and fused_supported(torch.empty(1, n, dtype=R.dtype, device=device), R, L):
         out["fused"] = lambda x, R, L, W: fused_apply(gather(x), R, L)
@@ -241,7 +240,7 @@ def run(
                 R, L, perm = _factors(n, dtype_name, device, generator, nb)
                 W = forward_einsum(torch.eye(n, dtype=R.dtype, device=device), R, L).T
                 if perm is not None:
-                    W = W[:, torch.argsort(perm)]
+                    W = W[:, perm.inverse]
                 for batch in batches:
                     x = torch.randn(batch, n, generator=generator, dtype=R.dtype).to(device)
                     gy = torch.randn(batch, n, generator=generator, dtype=R.dtype).to(device)

@@ -18,6 +18,32 @@ def _rebuilt(cls, **fields):
     return stage
 
 
+class _Gather(torch.autograd.Function):
+    """y = x.index_select(-1, index) for distinct entries ``index`` of x's last dim (length n), whose gradient is
+    written, not added: gathered back by ``inverse`` where index is a permutation of range(n), else copied into
+    zeros at ``index``. index_select's own backward adds with atomics (index_add): on an H200, complex64
+    (8192, 4096), a transpose permutation's forward + backward took 1102 us that way against 356 us
+    (results/permutation_gather_h200.json)."""
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(x, index, inverse, n):
+        return x.index_select(-1, index)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _, ctx.index, ctx.inverse, ctx.n = inputs
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.inverse is not None:
+            grad = _Gather.apply(g, ctx.inverse, ctx.index, ctx.n)
+        else:
+            grad = g.new_zeros(*g.shape[:-1], ctx.n).index_copy(-1, ctx.index, g)
+        return grad, None, None, None
+
+
 def real_form(W: torch.Tensor) -> torch.Tensor:
     """Real form of a matrix W (a, b) or blocks (nb, a, b): W itself if real, else (..., 2a, 2b) with each
     entry w replaced by [[Re w, -Im w], [Im w, Re w]], so that it acts on interleaved (re, im) pairs:
@@ -58,7 +84,7 @@ def dense_along(D: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 class Permutation(Stage):
-    """y[..., o] = x[..., index[o]]: a gather by a permutation of range(n)."""
+    """y[..., o] = x[..., index[o]]: a gather by a permutation of range(n) (its gradient the gather by the inverse)."""
 
     name = "Permutation"
 
@@ -67,7 +93,7 @@ class Permutation(Stage):
         n = index.numel()
         if index.ndim != 1 or not torch.equal(torch.sort(index).values, torch.arange(n, device=index.device)):
             raise MonarchError(f"Permutation needs a 1-D permutation of range({n}), got {index.tolist()[:8]}...")
-        self.index = index
+        self.index, self.inverse = index, torch.argsort(index)
         self.n_in = self.n_out = n
 
     @property
@@ -79,18 +105,18 @@ class Permutation(Stage):
         return self.index.device
 
     def _apply(self, x):
-        return x.index_select(-1, self.index.to(x.device))
+        return _Gather.apply(x, self.index.to(x.device), self.inverse.to(x.device), self.n_in)
 
-    def _with(self, index: torch.Tensor) -> "Permutation":
-        return _rebuilt(Permutation, index=index, n_in=self.n_in, n_out=self.n_out)
+    def _with(self, index: torch.Tensor, inverse: torch.Tensor) -> "Permutation":
+        return _rebuilt(Permutation, index=index, inverse=inverse, n_in=self.n_in, n_out=self.n_out)
 
     def adjoint(self) -> "Permutation":
-        return self._with(torch.argsort(self.index))
+        return self._with(self.inverse, self.index)
 
     transpose = adjoint
 
     def to(self, dtype=None, device=None) -> "Permutation":
-        return self._with(self.index.to(device=device))
+        return self._with(self.index.to(device=device), self.inverse.to(device=device))
 
     def _tokens(self):
         return ("P",), ("permute",)
@@ -99,7 +125,7 @@ class Permutation(Stage):
         """The permutation that applies self, then other."""
         if other.n_in != self.n_out:
             raise MonarchError(f"cannot compose a permutation of {self.n_out} with one of {other.n_in}")
-        return self._with(self.index[other.index.to(self.index.device)])
+        return self._with(self.index[other.index.to(self.index.device)], other.inverse.to(self.index.device)[self.inverse])
 
 
 class Selection(Stage):
@@ -130,7 +156,7 @@ class Selection(Stage):
     def _apply(self, x):
         index = self.index.to(x.device)
         if not self.adjoint_flag:
-            return x.index_select(-1, index)
+            return _Gather.apply(x, index, None, self.size)
         return x.new_zeros(*x.shape[:-1], self.size).index_copy(-1, index, x)
 
     def _with(self, index: torch.Tensor, adjoint: bool) -> "Selection":

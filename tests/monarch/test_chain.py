@@ -62,6 +62,24 @@ def test_derived_permutations_and_selections_keep_their_meaning(gen):
     assert (St.to(device="cpu").n_in, St.adjoint().n_out) == (2, 2)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.complex128])
+def test_permutation_and_selection_gradients_are_gathers_and_scatters(gen, dtype):
+    from monarch_sci.monarch import Selection
+
+    p = torch.randperm(12, generator=gen)
+    keep = torch.tensor([7, 0, 11, 3])
+    x = torch.randn(2, 5, 12, dtype=dtype, generator=gen, requires_grad=True)
+    g = torch.randn(2, 5, 12, dtype=dtype, generator=gen)
+    for stage, index in ((Permutation(p), p), (Selection(keep, 12), keep)):
+        out = stage(x)
+        (grad,) = torch.autograd.grad(out, x, g[..., : out.shape[-1]])
+        (expected,) = torch.autograd.grad(x.index_select(-1, index), x, g[..., : out.shape[-1]])
+        assert torch.equal(out, x[..., index]) and torch.equal(grad, expected)
+        assert torch.autograd.gradgradcheck(lambda x: stage(x) * stage(x), (x,))
+        assert torch.equal(torch.func.jacrev(stage)(x[0, 0].detach().real), stage.to_dense().double())
+        assert torch.equal(torch.func.vmap(stage)(x.detach()), out.detach())
+
+
 def test_real_part_stage_is_complex_linear(gen):
     A = Chain([factor(16, 16, gen)])
     Re = RealPart(A)
