@@ -21,8 +21,9 @@ complex); Triton importable and a GPU of compute capability 8.0 or newer. Real f
 as cuBLAS GEMMs with the permutations as Triton copies (``_wide``; float32 then follows torch's TF32
 setting as torch.bmm does); wider than 256 only that way. ``monarch_apply(impl="auto")``
 takes the kernels where they are also faster than the torch bmm path on the measurements
-(``fused_preferred``); everything else runs the bmm path, which stays the reference together with
-the einsum path.
+(``fused_preferred``, launch overhead included), and wherever they run inside
+``dispatch_for_cuda_graphs()`` (work recorded in a CUDA graph: device time alone); everything else runs
+the bmm path, which stays the reference together with the einsum path.
 
 >>> import torch, monarch_sci as ms
 >>> M = ms.Monarch.random(4096, 4096, dtype=torch.bfloat16, device="cuda")  # doctest: +SKIP
@@ -32,6 +33,8 @@ torch.Size([8192, 4096])
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import importlib.util
 
@@ -43,6 +46,19 @@ SUPPORTED_DTYPES = (torch.float32, torch.bfloat16, torch.float16, torch.complex6
 MAX_BLOCK_WIDTH = 256
 WIDE_FROM = 256  # blocks this wide take the cuBLAS path where it applies (results/kernels_notes.md)
 WIDE_MIN_BATCH = 8192  # measured faster than the bmm path eagerly too from here (results/bench_h200_wide_bf16*.json)
+_FOR_GRAPHS = contextvars.ContextVar("monarch_sci_dispatch_for_cuda_graphs", default=False)
+
+
+@contextlib.contextmanager
+def dispatch_for_cuda_graphs():
+    """Within it ``use_fused`` chooses by device time alone (``fused_preferred_in_graphs``): work recorded in a
+    CUDA graph pays no launch overhead on replay. ``train.graphed.capture`` enters it for its warm-up runs, which
+    compile the kernels, and for the capture; do the same around your own warm-up and ``torch.cuda.graph``."""
+    token = _FOR_GRAPHS.set(True)
+    try:
+        yield
+    finally:
+        _FOR_GRAPHS.reset(token)
 
 
 @functools.lru_cache(maxsize=None)
@@ -84,17 +100,29 @@ def fused_preferred(batch: int, n: int, needs_grad: bool, one_launch: bool = Fal
     return batch >= 1024 and n >= (2048 if needs_grad else 1024)
 
 
+def fused_preferred_in_graphs(batch: int, complex_data: bool, needs_grad: bool) -> bool:
+    """Whether the kernels take less device time than the bmm path, launch overhead aside (as in CUDA-graph
+    replays), measured on an H200 (results/graph_dispatch/): real data always (float32, TF32, bfloat16, n = 64
+    to 4096, wide blocks too, every batch from 64, forward, adjoint and forward + backward); complex64, whose
+    weights' real form costs a few small kernels a call, from 1024 rows with gradients and from 8192 without
+    (its forward lost at 64 and 1024 rows for n = 64 to 1024, and won at 8192 rows for n = 4096 and 19 200 for
+    n = 320)."""
+    return not complex_data or (batch >= 1024 and (needs_grad or batch >= 8192))
+
+
 def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False) -> bool:
-    """``monarch_apply(impl="auto")``'s choice for y = M x (or M^H x): the kernels run
-    (``fused_supported``) and pay off (``fused_preferred``)."""
+    """``monarch_apply(impl="auto")``'s choice for y = M x (or M^H x): the kernels run (``fused_supported``)
+    and pay off (``fused_preferred``, or inside ``dispatch_for_cuda_graphs()`` ``fused_preferred_in_graphs``)."""
     if not fused_supported(x, R, L, adjoint):
         return False
     batch = x.numel() // x.shape[-1]
+    needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
+    if _FOR_GRAPHS.get():
+        return fused_preferred_in_graphs(batch, x.dtype.is_complex, needs_grad)
     if wide_blocks(x, R, L, adjoint):  # the bmm path's GEMMs with faster copies, but more launches
         return batch >= WIDE_MIN_BATCH
     k, _, p = R.shape
     l, s, _ = L.shape
-    needs_grad = torch.is_grad_enabled() and (x.requires_grad or R.requires_grad or L.requires_grad)
     single = False  # the forward runs as one kernel
     if not (needs_grad or adjoint):
         from .fused import _bucket, one_launch  # Triton is importable (fused_supported)
@@ -118,6 +146,6 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
 
 
 __all__ = [
-    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH", "fused_apply", "fused_preferred", "fused_supported",
-    "triton_available", "use_fused", "wide_blocks",
+    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH", "dispatch_for_cuda_graphs", "fused_apply",
+    "fused_preferred", "fused_preferred_in_graphs", "fused_supported", "triton_available", "use_fused", "wide_blocks",
 ]

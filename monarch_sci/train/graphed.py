@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 import torch
 
 from ..errors import MonarchError
+from ..kernels import dispatch_for_cuda_graphs
 from .batches import map_tensors, tensors
 
 
@@ -88,13 +89,15 @@ class GraphedStep:
 
 def capture(fn: Callable, stream: torch.cuda.Stream, warmup: int = 1) -> tuple[torch.cuda.CUDAGraph, object]:
     """Run fn ``warmup`` times on ``stream`` (cuFFT plans, cuBLAS workspaces, Triton compiles), then
-    record it there as a CUDA graph: (graph, what fn returned while being recorded)."""
-    stream.wait_stream(torch.cuda.current_stream(stream.device))
-    with torch.cuda.stream(stream):
-        for _ in range(warmup):
-            fn()
-    torch.cuda.current_stream(stream.device).wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph, stream=stream):
-        out = fn()
+    record it there as a CUDA graph: (graph, what fn returned while being recorded). Both inside
+    ``kernels.dispatch_for_cuda_graphs()``: Monarch factors take the fused kernels at any batch."""
+    with dispatch_for_cuda_graphs():
+        stream.wait_stream(torch.cuda.current_stream(stream.device))
+        with torch.cuda.stream(stream):
+            for _ in range(warmup):
+                fn()
+        torch.cuda.current_stream(stream.device).wait_stream(stream)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, stream=stream):
+            out = fn()
     return graph, out

@@ -333,6 +333,58 @@ def test_dispatch_prefers_the_kernels_only_where_they_were_faster():
     assert not fused_preferred(64, 256, needs_grad=True, one_launch=True)  # its backward is still three launches
 
 
+def test_dispatch_for_cuda_graphs_chooses_by_device_time(monkeypatch):
+    import monarch_sci.kernels as kernels
+    from monarch_sci.kernels import dispatch_for_cuda_graphs, fused_preferred_in_graphs
+
+    monkeypatch.setattr(kernels, "fused_supported", lambda *a, **kw: True)  # as on a GPU that runs the kernels
+    R, L = torch.randn(16, 16, 16), torch.randn(16, 16, 16)
+    x = torch.randn(64, 256, requires_grad=True)
+    xc = torch.randn(1024, 256, dtype=torch.complex64)
+    Rc, Lc = R.to(torch.complex64), L.to(torch.complex64)
+    assert not use_fused(x, R, L)  # eagerly, 64 rows with gradients: the bmm path's fewer launches win
+    with dispatch_for_cuda_graphs():
+        assert use_fused(x, R, L) and use_fused(x.detach(), R, L, adjoint=True)
+        assert not use_fused(xc, Rc, Lc) and use_fused(xc, Rc.requires_grad_(), Lc)
+    assert not use_fused(x, R, L)
+    with pytest.raises(ValueError), dispatch_for_cuda_graphs():
+        raise ValueError
+    assert not use_fused(x, R, L)  # left on an exception too
+    assert fused_preferred_in_graphs(64, complex_data=False, needs_grad=True)
+    assert not fused_preferred_in_graphs(64, complex_data=True, needs_grad=True)
+    assert fused_preferred_in_graphs(8192, complex_data=True, needs_grad=False)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_graphed_steps_take_the_kernels_at_small_batches(monkeypatch):
+    from monarch_sci.kernels import fused as fused_module
+    from monarch_sci.nn import MonarchLinear
+    from monarch_sci.train.graphed import GraphedStep
+
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
+    calls = []
+    original = fused_module.fused_apply
+    monkeypatch.setattr(fused_module, "fused_apply", lambda *a, **kw: calls.append(1) or original(*a, **kw))
+    layer = MonarchLinear(256, 256, nblocks=16).cuda()
+    x = torch.randn(64, 256, device="cuda")
+
+    def compute(batch):
+        loss = layer(batch).square().sum()
+        loss.backward()
+        return loss.detach()
+
+    loss = GraphedStep(list(layer.parameters()), compute)(x).clone()
+    graphed_grads = [p.grad.clone() for p in layer.parameters()]
+    assert calls, "the warm-up and the capture did not take the kernels at 64 rows"
+    calls.clear()
+    for p in layer.parameters():
+        p.grad = None
+    assert rel(compute(x), loss) < 1e-5 and not calls  # eagerly: the bmm path
+    for p, g in zip(layer.parameters(), graphed_grads):
+        assert rel(p.grad, g) < 1e-5
+
+
 def test_cpu_falls_back_to_the_torch_path(gen):
     R = torch.randn(4, 6, 5, generator=gen, dtype=torch.float64)
     L = torch.randn(3, 7, 8, generator=gen, dtype=torch.float64)
