@@ -86,18 +86,23 @@ def wide_blocks(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
             and R.shape[1] % L.shape[0] == 0)
 
 
-def fused_preferred(batch: int, n: int, needs_grad: bool, one_launch: bool = False) -> bool:
-    """Whether the fused kernels beat the torch bmm path, as measured on an H200
-    (results/bench_h200*.json, real and complex64): at least 1024 rows, and n = max(n_in, n_out) >=
-    1024 for inference, >= 2048 when gradients are needed. Below that the kernels still take less
-    device time, but their launch overhead (about 150 us a forward, 800 us a forward + backward from
-    Python) exceeds the bmm path's whole time unless the step is replayed from a CUDA graph.
-    ``one_launch`` (the forward runs as one kernel): inference always, at any batch
-    (results/bench_h200_small_n.json: n = 256, 5.6 / 44 us device / host at batch 64 against the bmm
-    path's 13 / 52 us)."""
+EAGER_MIN_BYTES = 32 << 20  # batch * max(n_in, n_out) * itemsize from which eager calls take the kernels
+EAGER_MIN_BYTES_COMPLEX = 128 << 20  # the same for complex64
+
+
+def fused_preferred(nbytes: int, complex_data: bool, needs_grad: bool, one_launch: bool = False) -> bool:
+    """Whether the fused kernels beat the torch bmm path in eager calls (launch overhead included), as measured
+    on an H200 (results/eager_dispatch/: bf16, float32, complex64, n = 256 to 4096, 1024 to 65536 rows): from
+    ``EAGER_MIN_BYTES`` of data, nbytes = batch * max(n_in, n_out) * itemsize (complex64: ``EAGER_MIN_BYTES_COMPLEX``).
+    From Python the kernels cost about 100-200 us a forward and 700-900 us a forward + backward (complex64 about
+    twice) whatever the size; the bmm path's device time grows with the data and passes that around 32 MiB (bf16
+    n = 4096, forward + backward: 540 against 782 us at 8 MiB, 1075 against 728 at 32 MiB; n = 1024 at 128 MiB:
+    7376 against 650), for complex64 between 40 and 128 MiB. ``one_launch`` (the forward runs as one kernel):
+    inference always, at any batch (results/bench_h200_small_n.json: n = 256, 5.6 / 44 us device / host at
+    batch 64 against the bmm path's 13 / 52 us). ``needs_grad`` only matters with ``one_launch``."""
     if one_launch and not needs_grad:
         return True
-    return batch >= 1024 and n >= (2048 if needs_grad else 1024)
+    return nbytes >= (EAGER_MIN_BYTES_COMPLEX if complex_data else EAGER_MIN_BYTES)
 
 
 def fused_preferred_in_graphs(batch: int, complex_data: bool, needs_grad: bool) -> bool:
@@ -129,7 +134,7 @@ def use_fused(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool =
 
         E = 2 if x.dtype.is_complex else 1
         single = one_launch((*R.shape, *L.shape, E), x.element_size(), _bucket(batch)) is not None
-    return fused_preferred(batch, max(k * p, s * l), needs_grad, single)
+    return fused_preferred(batch * max(k * p, s * l) * x.element_size(), x.dtype.is_complex, needs_grad, single)
 
 
 def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool = False,
@@ -146,6 +151,6 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
 
 
 __all__ = [
-    "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH", "dispatch_for_cuda_graphs", "fused_apply",
+    "EAGER_MIN_BYTES", "EAGER_MIN_BYTES_COMPLEX", "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH", "dispatch_for_cuda_graphs", "fused_apply",
     "fused_preferred", "fused_preferred_in_graphs", "fused_supported", "triton_available", "use_fused", "wide_blocks",
 ]

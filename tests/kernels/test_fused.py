@@ -310,7 +310,7 @@ def test_auto_dispatch_uses_the_kernel_on_cuda():
     fused_module.fused_apply = lambda *a, **kw: calls.append(1) or original(*a, **kw)
     try:
         M = ms.Monarch.random(1024, 1024, dtype=torch.float32, device="cuda")
-        x = torch.randn(2048, 1024, device="cuda")
+        x = torch.randn(8192, 1024, device="cuda")  # 32 MiB: EAGER_MIN_BYTES
         y = M(x)
     finally:
         fused_module.fused_apply = original
@@ -325,12 +325,14 @@ def test_auto_dispatch_uses_the_kernel_on_cuda():
 def test_dispatch_prefers_the_kernels_only_where_they_were_faster():
     from monarch_sci.kernels import fused_preferred
 
-    assert fused_preferred(8192, 4096, needs_grad=True)
-    assert fused_preferred(8192, 1024, needs_grad=False)
-    assert not fused_preferred(8192, 1024, needs_grad=True)
-    assert not fused_preferred(64, 4096, needs_grad=False)
-    assert fused_preferred(64, 256, needs_grad=False, one_launch=True)  # one small kernel beats bmm at any batch
-    assert not fused_preferred(64, 256, needs_grad=True, one_launch=True)  # its backward is still three launches
+    MiB = 1 << 20
+    assert fused_preferred(8192 * 4096 * 2, False, needs_grad=True)  # bf16 n = 4096: 64 MiB
+    assert not fused_preferred(1024 * 4096 * 2, False, needs_grad=True)  # 8 MiB: the bmm path's fewer launches
+    assert fused_preferred(65536 * 320 * 8, True, needs_grad=True)  # complex64 n = 320: 160 MiB
+    assert fused_preferred(32 * MiB, False, needs_grad=False) and not fused_preferred(32 * MiB, True, needs_grad=True)
+    assert fused_preferred(128 * MiB, True, needs_grad=False)
+    assert fused_preferred(64 * 256 * 2, False, needs_grad=False, one_launch=True)  # one small kernel: any batch
+    assert not fused_preferred(64 * 256 * 2, False, needs_grad=True, one_launch=True)  # its backward: three launches
 
 
 def test_dispatch_for_cuda_graphs_chooses_by_device_time(monkeypatch):
