@@ -13,7 +13,8 @@ For each size n, batch B and dtype it times one n x n Monarch factor (nblocks = 
 For complex64 the factor is the DFT (R[j2,k1,j1] = w_n^(j2 k1) w_n1^(j1 k1), L[k1,k2,j2] = w_n2^(j2 k2)
 after the input permutation arange(n).view(n1, n2).T.flatten()), so every Monarch method computes
 torch.fft.fft(x); "fused" there includes the input permutation as the package's ``Permutation`` stage
-(as ``transforms.dft`` runs it) and "fused-factor" is the factor alone. "tf32" is float32 with torch.backends.cuda.matmul.allow_tf32 set.
+(as ``transforms.dft`` runs it) and "fused-factor" is the factor alone. "tf32" is float32 with
+torch.backends.cuda.matmul.allow_tf32 set.
 
 Times are medians with warm-up. ``us`` is device time: on CUDA the call is captured once as a CUDA
 graph and each replay is timed with events after an L2 flush, so Python and launch overhead are out

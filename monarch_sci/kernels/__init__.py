@@ -151,6 +151,7 @@ def fused_apply(x: torch.Tensor, R: torch.Tensor, L: torch.Tensor, adjoint: bool
 
 
 __all__ = [
-    "EAGER_MIN_BYTES", "EAGER_MIN_BYTES_COMPLEX", "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH", "dispatch_for_cuda_graphs", "fused_apply",
-    "fused_preferred", "fused_preferred_in_graphs", "fused_supported", "triton_available", "use_fused", "wide_blocks",
+    "EAGER_MIN_BYTES", "EAGER_MIN_BYTES_COMPLEX", "MAX_BLOCK_WIDTH", "SUPPORTED_DTYPES", "WIDE_FROM", "WIDE_MIN_BATCH",
+    "dispatch_for_cuda_graphs", "fused_apply", "fused_preferred", "fused_preferred_in_graphs", "fused_supported",
+    "triton_available", "use_fused", "wide_blocks",
 ]

@@ -125,7 +125,8 @@ class Permutation(Stage):
         """The permutation that applies self, then other."""
         if other.n_in != self.n_out:
             raise MonarchError(f"cannot compose a permutation of {self.n_out} with one of {other.n_in}")
-        return self._with(self.index[other.index.to(self.index.device)], other.inverse.to(self.index.device)[self.inverse])
+        index, inverse = other.index.to(self.index.device), other.inverse.to(self.index.device)
+        return self._with(self.index[index], inverse[self.inverse])
 
 
 class Selection(Stage):

@@ -12,8 +12,8 @@ from .precision import autocast, full_precision
 from .trainer import TrainConfig, Trainer, TrainingDiverged, evaluate, unwrap
 
 __all__ = [
-    "DistEnv", "GraphedStep", "H1Loss", "LpLoss", "MetricsLog", "Objective", "OptimizerSpec", "ResumableSampler", "ShardSampler",
-    "Supervised", "TrainConfig", "Trainer", "TrainingDiverged", "atomic_write_json", "autocast", "evaluate",
-    "full_precision", "input_target", "load_checkpoint", "relative_h1", "relative_l2", "resolve_device", "rng_state",
+    "DistEnv", "GraphedStep", "H1Loss", "LpLoss", "MetricsLog", "Objective", "OptimizerSpec", "ResumableSampler",
+    "ShardSampler", "Supervised", "TrainConfig", "Trainer", "TrainingDiverged", "atomic_write_json", "autocast",
+    "evaluate", "full_precision", "input_target", "load_checkpoint", "relative_h1", "relative_l2", "resolve_device", "rng_state",
     "save_checkpoint", "seed_everything", "set_rng_state", "unwrap",
 ]
